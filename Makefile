@@ -1,0 +1,72 @@
+# CodeQuery — `make` (or `make help`) lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ENV ?= dev
+NPX := npx --no-install
+# Installs dependencies when node_modules is missing or older than the lock file.
+STAMP := node_modules/.install-stamp
+
+# Colours only on a terminal and when NO_COLOR is unset (https://no-color.org).
+ifeq ($(NO_COLOR),)
+  COLOR := $(shell [ -t 1 ] && echo 1)
+endif
+ifeq ($(COLOR),1)
+  BOLD := \033[1m
+  CYAN := \033[36m
+  DIM := \033[2m
+  RESET := \033[0m
+endif
+
+##@ Getting started
+.PHONY: help
+help: ## Show this help
+	@printf "$(BOLD)CodeQuery$(RESET) — make targets\n"
+	@awk 'BEGIN {FS = ":.*?## "} \
+	  /^##@/ { printf "\n$(BOLD)%s$(RESET)\n", substr($$0, 5); next } \
+	  /^[a-zA-Z0-9_-]+:.*?## / { printf "  $(CYAN)%-14s$(RESET) %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@printf "\n$(DIM)Variables: ENV=dev|staging|prod  CMD=...  ID=...  URL=...$(RESET)\n"
+
+$(STAMP): package.json package-lock.json
+	@echo "Installing dependencies (npm ci)…"
+	@npm ci --no-audit --no-fund
+	@touch $(STAMP)
+
+.PHONY: install
+install: $(STAMP) ## Install dependencies (npm ci) when missing or stale
+
+.PHONY: init
+init: $(STAMP) ## Check prerequisites, install deps and git hooks, create .env
+	@$(NPX) tsx scripts/init.ts $(if $(YES),--yes,)
+
+##@ Run locally
+.PHONY: dev
+dev: $(STAMP) ## Run Gateway + Core locally (file store, no AWS, no ngrok)
+	@$(NPX) tsx scripts/dev.ts
+
+.PHONY: core
+core: $(STAMP) ## Run the Core alone (reads .env / environment)
+	@npm run --silent core
+
+.PHONY: gateway
+gateway: $(STAMP) ## Run the Gateway alone (reads .env / environment)
+	@npm run --silent gateway
+
+##@ Quality
+.PHONY: test
+test: $(STAMP) ## Run all tests (starts moto_server itself when AWS_ENDPOINT_URL is unset)
+	@$(NPX) vitest run
+
+.PHONY: lint
+lint: $(STAMP) ## eslint + TypeScript type check
+	@$(NPX) eslint .
+	@$(NPX) tsc --noEmit
+
+.PHONY: format
+format: $(STAMP) ## Format the tree with prettier
+	@$(NPX) prettier --write .
+
+.PHONY: bench
+bench: $(STAMP) ## Benchmarks: Core listing/reads and Gateway proxy overhead
+	@$(NPX) tsx bench/core/run.ts
+	@$(NPX) tsx bench/gateway/run.ts

@@ -1,0 +1,149 @@
+import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
+import type { Server } from "node:http";
+import type { Context, Middleware, Next } from "koa";
+import { AppError, BadRequestError, PayloadTooLargeError } from "./errors.js";
+import type { Logger } from "./logger.js";
+
+/** Constant-time string comparison. Hashing first makes the comparison length-independent. */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash("sha256").update(a).digest();
+  const hb = createHash("sha256").update(b).digest();
+  return timingSafeEqual(ha, hb) && a.length === b.length;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Takes a well-formed `X-Request-Id` from the caller or makes one; echoes it on the response. */
+export function requestId(): Middleware {
+  return async (ctx: Context, next: Next) => {
+    const incoming = ctx.get("x-request-id");
+    const id = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = id;
+    ctx.set("X-Request-Id", id);
+    await next();
+  };
+}
+
+/**
+ * One log line per request: method, path (no query string: it may carry search terms),
+ * status, latency, request id. Never bodies, keys or file contents.
+ */
+export function requestLogger(logger: Logger): Middleware {
+  return async (ctx: Context, next: Next) => {
+    const start = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const status = ctx.status;
+      const line = {
+        req_id: ctx.state.requestId as string | undefined,
+        method: ctx.method,
+        path: ctx.path,
+        status,
+        ms: Math.round(ms * 100) / 100,
+      };
+      if (status >= 500) logger.error(line, "request");
+      else logger.info(line, "request");
+    }
+  };
+}
+
+/**
+ * Maps thrown errors to JSON. `field` is the body key for the message: the Core answers
+ * `{"error": ...}` and the Gateway `{"detail": ...}`, as the earlier system did.
+ * Unknown errors become a 500 with a generic message; the details go to the log only.
+ */
+export function errorHandler(logger: Logger, field: "error" | "detail"): Middleware {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+    } catch (err) {
+      const appError = toAppError(err);
+      if (appError) {
+        ctx.status = appError.status;
+        for (const [k, v] of Object.entries(appError.headers)) ctx.set(k, v);
+        ctx.body = { [field]: appError.message, ...appError.extra };
+        return;
+      }
+      logger.error({ err, req_id: ctx.state.requestId }, "unhandled error");
+      ctx.status = 500;
+      ctx.body = { [field]: "Internal server error", request_id: ctx.state.requestId };
+    }
+  };
+}
+
+function toAppError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  // Errors raised by Koa's ctx.throw / http-errors carry an `expose`d status.
+  const e = err as { status?: number; expose?: boolean; message?: string };
+  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500 && e.expose) {
+    return new AppError(e.status, e.message ?? "Bad request");
+  }
+  return undefined;
+}
+
+/**
+ * Reads and parses a JSON request body of at most `limitBytes`. Empty body → `undefined`.
+ * Too large → 413; not JSON → 400. Stops reading as soon as the limit is passed.
+ */
+export async function readJsonBody(ctx: Context, limitBytes: number): Promise<unknown> {
+  const declared = Number(ctx.get("content-length") || "0");
+  if (declared > limitBytes) {
+    throw new PayloadTooLargeError(`Request body is larger than ${limitBytes} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > limitBytes) {
+      ctx.req.destroy();
+      throw new PayloadTooLargeError(`Request body is larger than ${limitBytes} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new BadRequestError("Request body is not valid JSON");
+  }
+}
+
+/**
+ * Closes an HTTP server gracefully: stop accepting, let in-flight requests finish, then
+ * drop idle keep-alive sockets; after `timeoutMs` close whatever is left.
+ */
+export async function closeServer(server: Server, timeoutMs = 10_000): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, timeoutMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** Runs `shutdown` once on SIGTERM or SIGINT, then exits. */
+export function onShutdownSignal(logger: Logger, shutdown: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    shutdown()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      });
+  };
+  process.once("SIGTERM", () => handler("SIGTERM"));
+  process.once("SIGINT", () => handler("SIGINT"));
+}

@@ -1,0 +1,33 @@
+import { pino, type Logger, type LoggerOptions } from "pino";
+
+export type { Logger } from "pino";
+
+/** Header and field names whose values are secrets: redacted wherever they appear in a log line. */
+export const REDACTED_PATHS = [
+  "req.headers['x-api-key']",
+  "req.headers.authorization",
+  "req.headers.cookie",
+  "res.headers['set-cookie']",
+  "api_key",
+  "core_token",
+  "*.api_key",
+  "*.core_token",
+  "*.admin_api_key",
+  "*.key_pepper",
+];
+
+export function createLogger(options: { name: string; level?: string; destination?: NodeJS.WritableStream }): Logger {
+  const config: LoggerOptions = {
+    name: options.name,
+    level: options.level ?? "info",
+    redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+    base: { service: options.name },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  return options.destination ? pino(config, options.destination as pino.DestinationStream) : pino(config);
+}
+
+/** A logger that drops everything, for tests that do not look at logs. */
+export function silentLogger(): Logger {
+  return pino({ level: "silent" });
+}
