@@ -1,0 +1,45 @@
+import { chalk, spinner } from "zx";
+
+/**
+ * Console output for runbooks and scripts: colours only on a terminal and when NO_COLOR is unset
+ * (https://no-color.org); progress spinners only on a terminal, plain lines otherwise (CI logs).
+ */
+export interface Output {
+  readonly color: boolean;
+  readonly c: typeof chalk;
+  info(message: string): void;
+  ok(message: string): void;
+  warn(message: string): void;
+  fail(message: string): void;
+  plan(message: string): void;
+  /** runs `fn` behind a spinner (terminal) or after a "… title" line (pipes, CI) */
+  progress<T>(title: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export function colorEnabled(env: Record<string, string | undefined>, stream: NodeJS.WriteStream): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0") return true;
+  return Boolean(stream.isTTY);
+}
+
+export function createOutput(env: Record<string, string | undefined> = process.env): Output {
+  const color = colorEnabled(env, process.stdout);
+  chalk.level = color ? 1 : 0;
+  const interactive = Boolean(process.stderr.isTTY) && env.CI !== "true";
+  return {
+    color,
+    c: chalk,
+    info: (m) => console.log(m),
+    ok: (m) => console.log(`${chalk.green("✔")} ${m}`),
+    warn: (m) => console.error(`${chalk.yellow("!")} ${m}`),
+    fail: (m) => console.error(`${chalk.red("✖")} ${m}`),
+    plan: (m) => console.log(`${chalk.cyan("→")} ${m}`),
+    async progress(title, fn) {
+      if (!interactive) {
+        console.log(chalk.dim(`… ${title}`));
+        return fn();
+      }
+      return spinner(title, fn);
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { execFile } from "node:child_process";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Repository root (runbooks/lib/../..). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const TSX = resolve(REPO_ROOT, "node_modules/.bin/tsx");
+
+export interface ScriptResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  output: string;
+}
+
+/**
+ * Runs one of our TypeScript scripts as a real child process (tests use it to exercise the very
+ * command an operator types). Never throws on a non-zero exit: the result carries the code.
+ */
+export function runScript(
+  script: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
+): Promise<ScriptResult> {
+  return new Promise((done) => {
+    const child = execFile(
+      TSX,
+      [resolve(REPO_ROOT, script), ...args],
+      {
+        cwd: opts.cwd ?? REPO_ROOT,
+        env: { ...process.env, NO_COLOR: "1", ...opts.env } as NodeJS.ProcessEnv,
+        timeout: opts.timeoutMs ?? 120_000,
+        maxBuffer: 32 * 1024 * 1024,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+        done({ code, stdout, stderr, output: stdout + stderr });
+      },
+    );
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    else child.stdin?.end();
+  });
+}
