@@ -100,7 +100,13 @@ export interface RecordStore {
 export interface AuditSink {
   write(record: AuditRecord): Promise<void>;
   /** newest first */
-  query(filter: { keyId?: string; action?: string; since?: string; until?: string; limit?: number }): Promise<AuditRecord[]>;
+  query(filter: {
+    keyId?: string;
+    action?: string;
+    since?: string;
+    until?: string;
+    limit?: number;
+  }): Promise<AuditRecord[]>;
 }
 
 /**

@@ -1,0 +1,189 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import type { Logger } from "../../common/logger.js";
+import { awsErrorCode, awsStatus, withAwsRetries, type RetryPolicy } from "./aws-retry.js";
+import { CorruptRecordError, PreconditionFailedError } from "./errors.js";
+import { assertKindAndId, assertRecordKind, recordIdFromFileName } from "./record-id.js";
+import { parseRecord } from "./file-store.js";
+import type { PutOptions, RecordKind, RecordStore, Versioned } from "./types.js";
+
+export interface S3RecordStoreOptions {
+  client: S3Client;
+  bucket: string;
+  /** S3_PREFIX, e.g. "gateway/" (a missing trailing slash is added) */
+  prefix?: string;
+  /** KMS_KEY_ID: every put is SSE-KMS with this key; without it the bucket default applies */
+  kmsKeyId?: string;
+  retry?: RetryPolicy;
+  logger?: Logger;
+}
+
+/** Parallel GETs while listing: enough to be quick, few enough not to trip throttling. */
+const LIST_CONCURRENCY = 8;
+
+/**
+ * RecordStore over S3: one object per record at `<prefix><kind>/<id>.json`, SSE-KMS, optimistic
+ * concurrency with `If-Match` / `If-None-Match: *` (412 → PreconditionFailedError). A put is one
+ * PutObject, so a record is never half-written. Network errors, 5xx and throttling are retried
+ * with capped backoff and jitter, then surface as StoreUnavailableError (503).
+ */
+export class S3RecordStore implements RecordStore {
+  readonly backend = "s3" as const;
+  private readonly prefix: string;
+
+  constructor(private readonly options: S3RecordStoreOptions) {
+    const prefix = options.prefix ?? "";
+    this.prefix = prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/`;
+  }
+
+  async get<T>(kind: RecordKind, id: string): Promise<Versioned<T> | null> {
+    assertKindAndId(kind, id);
+    const object = await this.getObject(this.objectKey(kind, id));
+    if (object === null) return null;
+    return { value: parseRecord<T>(object.body, kind, id), etag: object.etag };
+  }
+
+  async list<T>(kind: RecordKind): Promise<Array<Versioned<T>>> {
+    assertRecordKind(kind);
+    const ids = await this.listIds(kind);
+    const records: Array<Versioned<T> | null> = new Array(ids.length).fill(null);
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const index = next++;
+        const id = ids[index]!;
+        try {
+          records[index] = await this.get<T>(kind, id);
+        } catch (err) {
+          if (!(err instanceof CorruptRecordError)) throw err;
+          this.options.logger?.error({ kind, id }, "skipping corrupt record in list");
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, ids.length) }, worker));
+    return records.filter((r): r is Versioned<T> => r !== null);
+  }
+
+  async put<T>(kind: RecordKind, id: string, value: T, options: PutOptions = {}): Promise<string> {
+    assertKindAndId(kind, id);
+    const key = this.objectKey(kind, id);
+    const body = JSON.stringify(value, null, 2) + "\n";
+    const input: PutObjectCommandInput = {
+      Bucket: this.options.bucket,
+      Key: key,
+      Body: body,
+      ContentType: "application/json",
+      ...(this.options.kmsKeyId
+        ? { ServerSideEncryption: "aws:kms", SSEKMSKeyId: this.options.kmsKeyId }
+        : {}),
+      ...(options.ifMatch !== undefined ? { IfMatch: options.ifMatch } : {}),
+      ...(options.ifNoneMatch ? { IfNoneMatch: "*" } : {}),
+    };
+    let retried = false;
+    try {
+      return await withAwsRetries(
+        async (attempt) => {
+          retried = attempt > 0;
+          const result = await this.options.client.send(new PutObjectCommand(input));
+          return result.ETag ?? "";
+        },
+        { policy: this.options.retry, isFinal: isPreconditionFailure },
+      );
+    } catch (err) {
+      if (!isPreconditionFailure(err)) throw err;
+      // A retried conditional put may fail only because our first attempt did land (its answer
+      // was lost): then the stored body is ours and the write succeeded.
+      if (retried) {
+        const stored = await this.getObject(key);
+        if (stored !== null && stored.body === body) return stored.etag;
+      }
+      throw new PreconditionFailedError(kind, id);
+    }
+  }
+
+  async delete(kind: RecordKind, id: string): Promise<void> {
+    assertKindAndId(kind, id);
+    await withAwsRetries(
+      () =>
+        this.options.client.send(
+          new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(kind, id) }),
+        ),
+      { policy: this.options.retry },
+    );
+  }
+
+  async ping(): Promise<void> {
+    await withAwsRetries(
+      () => this.options.client.send(new HeadBucketCommand({ Bucket: this.options.bucket })),
+      {
+        policy: this.options.retry,
+      },
+    );
+  }
+
+  private async listIds(kind: RecordKind): Promise<string[]> {
+    const ids: string[] = [];
+    const listPrefix = `${this.prefix}${kind}/`;
+    let token: string | undefined;
+    do {
+      const page = await withAwsRetries(
+        () =>
+          this.options.client.send(
+            new ListObjectsV2Command({
+              Bucket: this.options.bucket,
+              Prefix: listPrefix,
+              ContinuationToken: token,
+            }),
+          ),
+        { policy: this.options.retry },
+      );
+      for (const object of page.Contents ?? []) {
+        const name = object.Key?.slice(listPrefix.length) ?? "";
+        const id = name.includes("/") ? undefined : recordIdFromFileName(name);
+        if (id !== undefined) ids.push(id);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return ids.sort();
+  }
+
+  private async getObject(key: string): Promise<{ body: string; etag: string } | null> {
+    try {
+      return await withAwsRetries(
+        async () => {
+          const result = await this.options.client.send(
+            new GetObjectCommand({ Bucket: this.options.bucket, Key: key }),
+          );
+          const body = (await result.Body?.transformToString("utf8")) ?? "";
+          return { body, etag: result.ETag ?? "" };
+        },
+        { policy: this.options.retry, isFinal: isNotFound },
+      );
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  private objectKey(kind: RecordKind, id: string): string {
+    return `${this.prefix}${kind}/${id}.json`;
+  }
+}
+
+function isPreconditionFailure(err: unknown): boolean {
+  const code = awsErrorCode(err);
+  // 409 ConditionalRequestConflict: another conditional write to the same key is in flight.
+  return awsStatus(err) === 412 || code === "PreconditionFailed" || code === "ConditionalRequestConflict";
+}
+
+function isNotFound(err: unknown): boolean {
+  const code = awsErrorCode(err);
+  return code === "NoSuchKey" || code === "NotFound" || (awsStatus(err) === 404 && code !== "NoSuchBucket");
+}
