@@ -70,3 +70,12 @@ format: $(STAMP) ## Format the tree with prettier
 bench: $(STAMP) ## Benchmarks: Core listing/reads and Gateway proxy overhead
 	@$(NPX) tsx bench/core/run.ts
 	@$(NPX) tsx bench/gateway/run.ts
+
+##@ Verification
+.PHONY: smoke
+smoke: $(STAMP) ## Smoke-test a Gateway: make smoke URL=https://… (needs ADMIN_API_KEY; creates and purges its own key)
+	@$(NPX) tsx scripts/smoke.ts $(if $(URL),--url "$(URL)",)
+
+.PHONY: audit
+audit: $(STAMP) ## Security scans: npm audit, secret scan, policy pack over every stack
+	@$(NPX) tsx scripts/audit.ts
