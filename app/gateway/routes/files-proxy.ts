@@ -1,0 +1,41 @@
+import { Router } from "@koa/router";
+import type { Context, Middleware } from "koa";
+import { ForbiddenError, ServiceUnavailableError } from "../../common/errors.js";
+import { principalOf } from "../middleware/authenticate.js";
+import type { CoreTarget, TunnelRegistry } from "../registry/tunnel-registry.js";
+
+/** Forwards the request to the caller's Core and writes its answer to `ctx`. */
+export type CoreForwarder = (ctx: Context, target: CoreTarget) => Promise<void>;
+
+export interface FilesProxyRoutesDeps {
+  tunnels: TunnelRegistry;
+  forward: CoreForwarder;
+  authenticated: Middleware[];
+}
+
+/** The routes answered by the caller's own Core, reached through its registered tunnel. */
+export const PROXIED_ROUTES = [
+  ["get", "/files/structure"],
+  ["post", "/files/content"],
+  ["get", "/files/search"],
+  ["post", "/mcp"],
+  ["get", "/openapi.json"],
+] as const;
+
+export function filesProxyRoutes(deps: FilesProxyRoutesDeps): Router {
+  const router = new Router();
+  const toCore: Middleware = async (ctx) => {
+    const principal = principalOf(ctx);
+    if (principal.isAdmin)
+      throw new ForbiddenError("The admin key has no Core; use the API key the Core registered with");
+    const target = await deps.tunnels.target(principal.keyId);
+    if (!target) {
+      throw new ServiceUnavailableError(
+        "No Core is registered for this API key: start the Core with this key so it registers its tunnel URL",
+      );
+    }
+    await deps.forward(ctx, target);
+  };
+  for (const [method, path] of PROXIED_ROUTES) router[method](path, ...deps.authenticated, toCore);
+  return router;
+}
