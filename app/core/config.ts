@@ -1,0 +1,123 @@
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+import { parseConfig } from "../common/config.js";
+import { envInt, envList, envOptionalString, envPort, envUrl, logLevel } from "../common/env-schema.js";
+
+const MIB = 1024 * 1024;
+export const MIN_API_KEY_LENGTH = 16;
+
+/** PROJECT_PATH must name an existing directory; relative paths resolve against the working directory. */
+const projectPath = (cwd: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const path = resolve(cwd, v === undefined || v.trim() === "" ? "." : v);
+      try {
+        if (statSync(path).isDirectory()) return path;
+        ctx.addIssue({ code: "custom", message: `"${path}" is not a directory` });
+      } catch {
+        ctx.addIssue({ code: "custom", message: `"${path}" does not exist` });
+      }
+      return z.NEVER;
+    });
+
+const coreSchema = (cwd: string) =>
+  z
+    .object({
+      PROJECT_PATH: projectPath(cwd),
+      CORE_HOST: z.string().trim().min(1).default("127.0.0.1"),
+      CORE_PORT: envPort(5001),
+      API_KEY: z
+        .string({ error: `is required (a secret of at least ${MIN_API_KEY_LENGTH} characters)` })
+        .min(MIN_API_KEY_LENGTH, { error: `must be at least ${MIN_API_KEY_LENGTH} characters long` }),
+      AGENTIGNORE_FILES: envList([".agentignore", ".gitignore"]),
+      TUNNEL: z.enum(["none", "ngrok"], { error: "expected none or ngrok" }).default("none"),
+      NGROK_AUTHTOKEN: envOptionalString(),
+      NGROK_DOMAIN: envOptionalString(),
+      GATEWAY_URL: envUrl(),
+      CORE_PUBLIC_URL: envUrl(),
+      CORE_ALLOWED_HOSTS: envList([]),
+      MAX_FILE_BYTES: envInt(MIB, 1, 1024 * MIB),
+      MAX_FILES_PER_REQUEST: envInt(100, 1, 10_000),
+      MAX_REQUEST_BYTES: envInt(8 * MIB, 1, 4096 * MIB),
+      MAX_BODY_BYTES: envInt(64 * 1024, 64, 64 * MIB),
+      SEARCH_MAX_RESULTS: envInt(200, 1, 10_000),
+      SEARCH_MAX_FILES: envInt(20_000, 1, 10_000_000),
+      SEARCH_MAX_QUERY_LENGTH: envInt(256, 1, 4096),
+      CACHE_MAX_BYTES: envInt(64 * MIB, 0, 4096 * MIB),
+      REGISTRATION_BACKOFF_BASE_MS: envInt(500, 1, 600_000),
+      REGISTRATION_BACKOFF_CAP_MS: envInt(60_000, 1, 3_600_000),
+      LOG_LEVEL: logLevel,
+    })
+    .superRefine((c, ctx) => {
+      if (c.TUNNEL === "ngrok" && !c.NGROK_AUTHTOKEN) {
+        ctx.addIssue({ code: "custom", path: ["NGROK_AUTHTOKEN"], message: "is required when TUNNEL=ngrok" });
+      }
+    });
+
+export type CoreEnv = z.output<ReturnType<typeof coreSchema>>;
+
+/** The Core's settings, validated once at start-up; the rest of the code never reads the environment. */
+export interface CoreConfig {
+  projectPath: string;
+  host: string;
+  port: number;
+  apiKey: string;
+  ignoreFileNames: string[];
+  tunnel: { kind: "none" } | { kind: "ngrok"; authtoken: string; domain?: string };
+  gatewayUrl?: string;
+  publicUrl?: string;
+  allowedHosts: string[];
+  limits: {
+    maxFileBytes: number;
+    maxFilesPerRequest: number;
+    maxRequestBytes: number;
+    maxBodyBytes: number;
+    searchMaxResults: number;
+    searchMaxFiles: number;
+    searchMaxQueryLength: number;
+  };
+  cacheMaxBytes: number;
+  registrationBackoff: { baseMs: number; capMs: number };
+  logLevel: string;
+}
+
+/** Validates the environment; throws one ConfigError naming every bad variable. */
+export function loadCoreConfig(
+  env: Record<string, string | undefined>,
+  cwd: string = process.cwd(),
+): CoreConfig {
+  const e = parseConfig(coreSchema(cwd), env);
+  return {
+    projectPath: e.PROJECT_PATH,
+    host: e.CORE_HOST,
+    port: e.CORE_PORT,
+    apiKey: e.API_KEY,
+    ignoreFileNames: e.AGENTIGNORE_FILES,
+    tunnel:
+      e.TUNNEL === "ngrok"
+        ? {
+            kind: "ngrok",
+            authtoken: e.NGROK_AUTHTOKEN ?? "",
+            ...(e.NGROK_DOMAIN ? { domain: e.NGROK_DOMAIN } : {}),
+          }
+        : { kind: "none" },
+    ...(e.GATEWAY_URL ? { gatewayUrl: e.GATEWAY_URL } : {}),
+    ...(e.CORE_PUBLIC_URL ? { publicUrl: e.CORE_PUBLIC_URL } : {}),
+    allowedHosts: e.CORE_ALLOWED_HOSTS.map((h) => h.toLowerCase()),
+    limits: {
+      maxFileBytes: e.MAX_FILE_BYTES,
+      maxFilesPerRequest: e.MAX_FILES_PER_REQUEST,
+      maxRequestBytes: e.MAX_REQUEST_BYTES,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      searchMaxResults: e.SEARCH_MAX_RESULTS,
+      searchMaxFiles: e.SEARCH_MAX_FILES,
+      searchMaxQueryLength: e.SEARCH_MAX_QUERY_LENGTH,
+    },
+    cacheMaxBytes: e.CACHE_MAX_BYTES,
+    registrationBackoff: { baseMs: e.REGISTRATION_BACKOFF_BASE_MS, capMs: e.REGISTRATION_BACKOFF_CAP_MS },
+    logLevel: e.LOG_LEVEL,
+  };
+}
