@@ -1,27 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it } from "vitest";
 import { FileRecordStore } from "./file-store.js";
+import { childExited, startStoreWriter, stopStoreWriters } from "./store-writer.js";
 
-const FIXTURE = join(import.meta.dirname, "file-store.writer.fixture.ts");
-const children: ChildProcess[] = [];
 const dirs: string[] = [];
-
-function startWriter(
-  dir: string,
-  ...args: string[]
-): { child: ChildProcess; lines: AsyncIterableIterator<string> } {
-  // `node --import tsx` (not the tsx CLI, which forks a grandchild) so SIGKILL hits the writer itself.
-  const child = spawn(process.execPath, ["--import", "tsx", FIXTURE, dir, ...args], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(child);
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  return { child, lines };
-}
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "cq-crash-"));
@@ -29,16 +13,8 @@ function tempDir(): string {
   return dir;
 }
 
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) =>
-    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once("exit", () => resolve()),
-  );
-
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    await exited(child);
-  }
+  await stopStoreWriters();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -48,7 +24,7 @@ describe("FileRecordStore under kill -9 and several processes", () => {
     const acknowledgedKeys: string[] = [];
     let acknowledgedCounter = 0;
     for (let round = 0; round < 3; round++) {
-      const { child, lines } = startWriter(dir, "loop");
+      const { child, lines } = startStoreWriter(dir, "loop");
       // Kill after a varying number of acknowledgements, while the writer is busy writing.
       const killAfter = 40 + round * 17;
       const record = (line: string) => {
@@ -62,7 +38,7 @@ describe("FileRecordStore under kill -9 and several processes", () => {
         record(value);
       }
       child.kill("SIGKILL");
-      await exited(child);
+      await childExited(child);
       // Acknowledgements printed before the kill but not read yet count too.
       for (let next = await lines.next(); !next.done; next = await lines.next()) record(next.value);
     }
@@ -94,8 +70,8 @@ describe("FileRecordStore under kill -9 and several processes", () => {
     const dir = tempDir();
     const perProcess = 25;
     const writers = [
-      startWriter(dir, "increment", String(perProcess)),
-      startWriter(dir, "increment", String(perProcess)),
+      startStoreWriter(dir, "increment", String(perProcess)),
+      startStoreWriter(dir, "increment", String(perProcess)),
     ];
     for (const { lines } of writers) expect((await lines.next()).value).toBe("done");
     const store = new FileRecordStore({ dir });

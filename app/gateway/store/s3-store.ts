@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-s3";
 import type { Logger } from "../../common/logger.js";
 import { awsErrorCode, awsStatus, withAwsRetries, type RetryPolicy } from "./aws-retry.js";
-import { CorruptRecordError, PreconditionFailedError } from "./errors.js";
+import { CorruptRecordError, PreconditionFailedError, StoreUnavailableError } from "./errors.js";
 import { assertKindAndId, assertRecordKind, recordIdFromFileName } from "./record-id.js";
 import { parseRecord } from "./file-store.js";
 import type { PutOptions, RecordKind, RecordStore, Versioned } from "./types.js";
@@ -23,6 +23,8 @@ export interface S3RecordStoreOptions {
   kmsKeyId?: string;
   retry?: RetryPolicy;
   logger?: Logger;
+  /** objects per ListObjectsV2 page (S3's maximum and default: 1000); tests page with less */
+  listPageSize?: number;
 }
 
 /** Parallel GETs while listing: enough to be quick, few enough not to trip throttling. */
@@ -94,10 +96,15 @@ export class S3RecordStore implements RecordStore {
           const result = await this.options.client.send(new PutObjectCommand(input));
           return result.ETag ?? "";
         },
-        { policy: this.options.retry, isFinal: isPreconditionFailure },
+        { policy: this.options.retry, isFinal: (err) => isPreconditionFailure(err) || isNotFound(err) },
       );
     } catch (err) {
-      if (!isPreconditionFailure(err)) throw err;
+      // S3 answers an If-Match on a missing object with 404: the condition failed all the same.
+      const lost = isPreconditionFailure(err) || (options.ifMatch !== undefined && isNotFound(err));
+      if (!lost)
+        throw err instanceof Error && isNotFound(err)
+          ? new StoreUnavailableError(undefined, { cause: err })
+          : err;
       // A retried conditional put may fail only because our first attempt did land (its answer
       // was lost): then the stored body is ours and the write succeeded.
       if (retried) {
@@ -140,6 +147,7 @@ export class S3RecordStore implements RecordStore {
               Bucket: this.options.bucket,
               Prefix: listPrefix,
               ContinuationToken: token,
+              MaxKeys: this.options.listPageSize,
             }),
           ),
         { policy: this.options.retry },
