@@ -1,0 +1,90 @@
+import type { IncomingMessage } from "node:http";
+import { Transform, type Readable } from "node:stream";
+import { PayloadTooLargeError } from "../../common/errors.js";
+import { ResponseTooLargeError } from "./proxy-errors.js";
+
+/** Whether the caller's request carries a body at all (declared length or chunked). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  if (length !== undefined) return Number(length) > 0;
+  return req.headers["transfer-encoding"] !== undefined;
+}
+
+/**
+ * The caller's request body, at most `limitBytes` (else 413 before anything reaches the Core);
+ * `undefined` when there is none. Buffered: request bodies to the Core are small JSON, and a
+ * complete body lets the Gateway refuse an oversized one instead of cutting it off mid-way.
+ */
+export async function readRequestBody(req: IncomingMessage, limitBytes: number): Promise<Buffer | undefined> {
+  if (!hasBody(req)) return undefined;
+  const tooLarge = () =>
+    new PayloadTooLargeError(`Request body is larger than the Gateway's limit of ${limitBytes} bytes`);
+  if (Number(req.headers["content-length"] ?? 0) > limitBytes) throw tooLarge();
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limitBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      // Stop keeping the body but let it drain, so the connection can still carry the 413.
+      cleanup();
+      chunks.length = 0;
+      req.resume();
+      reject(tooLarge());
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = () =>
+      onError(new Error("the caller closed the connection before sending the whole body"));
+    const cleanup = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+  });
+}
+
+/** Reads a whole response body of at most `limitBytes`; more throws `ResponseTooLargeError`. */
+export async function readCappedBody(body: Readable, limitBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > limitBytes) {
+      body.on("error", () => undefined);
+      body.destroy();
+      throw new ResponseTooLargeError(limitBytes);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * A pass-through that fails with `ResponseTooLargeError` once more than `limitBytes` went
+ * through: streamed responses (server-sent events) are relayed as they arrive, capped in total.
+ */
+export function byteLimit(limitBytes: number): Transform {
+  let size = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > limitBytes) callback(new ResponseTooLargeError(limitBytes));
+      else callback(null, chunk);
+    },
+  });
+}

@@ -1,0 +1,96 @@
+import type { IncomingHttpHeaders } from "node:http";
+
+/** Headers that describe one connection, not the message (RFC 9110 §7.6.1); never forwarded. */
+export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/**
+ * Caller headers the Core must never see: credentials meant for the Gateway (the caller's API
+ * key, an admin session cookie and its CSRF token), and headers the Gateway sets itself.
+ * Forwarding headers are dropped too: callers can forge them and the Core has no use for them.
+ */
+const NOT_FORWARDED_TO_CORE = new Set([
+  "x-api-key",
+  "authorization",
+  "cookie",
+  "x-csrf-token",
+  "host",
+  "content-length",
+  "expect",
+  "x-request-id",
+  "forwarded",
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-port",
+  "x-real-ip",
+]);
+
+/**
+ * Core response headers the caller must not get: cookies would be set on the Gateway's domain
+ * (a Core could overwrite the admin session cookie), Alt-Svc would redirect the Gateway's
+ * clients, and Content-Length is recomputed for the body actually sent.
+ */
+const NOT_RETURNED_TO_CALLER = new Set(["set-cookie", "alt-svc", "content-length", "x-request-id"]);
+
+type HeaderValue = string | string[] | undefined;
+export type OutgoingHeaders = Record<string, string | string[]>;
+
+/** Names listed in the `Connection` header: hop-by-hop for this message only. */
+function connectionTokens(headers: Record<string, HeaderValue>): Set<string> {
+  const raw = headers.connection;
+  const values = Array.isArray(raw) ? raw : raw ? [raw] : [];
+  return new Set(
+    values
+      .flatMap((v) => v.split(","))
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+function isHopByHop(name: string, named: Set<string>): boolean {
+  return HOP_BY_HOP_HEADERS.has(name) || name.startsWith("proxy-") || named.has(name);
+}
+
+/**
+ * The headers the Gateway sends to the Core: the caller's end-to-end headers (Accept,
+ * Content-Type, MCP session headers, ...) minus hop-by-hop and credential headers, plus the
+ * Core's own registration token as a bearer token and the Gateway's request id.
+ */
+export function headersForCore(
+  incoming: IncomingHttpHeaders,
+  coreToken: string,
+  requestId?: string,
+): OutgoingHeaders {
+  const named = connectionTokens(incoming);
+  const out: OutgoingHeaders = {};
+  for (const [rawName, value] of Object.entries(incoming)) {
+    const name = rawName.toLowerCase();
+    if (value === undefined || isHopByHop(name, named) || NOT_FORWARDED_TO_CORE.has(name)) continue;
+    out[name] = value;
+  }
+  out.authorization = `Bearer ${coreToken}`;
+  if (requestId) out["x-request-id"] = requestId;
+  return out;
+}
+
+/** The Core's response headers that the Gateway passes on to the caller. */
+export function headersForCaller(fromCore: Record<string, HeaderValue>): OutgoingHeaders {
+  const named = connectionTokens(fromCore);
+  const out: OutgoingHeaders = {};
+  for (const [rawName, value] of Object.entries(fromCore)) {
+    const name = rawName.toLowerCase();
+    if (value === undefined || isHopByHop(name, named) || NOT_RETURNED_TO_CALLER.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
