@@ -1,0 +1,92 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { tagsFor, type StackTags } from "./tags.js";
+
+export const secretName = (env: string) => `codequery/${env}/gateway`;
+/** Secrets Manager appends a random suffix to the name in the ARN. */
+export const secretArnPattern = (env: string, region: string, accountId: string) =>
+  `arn:aws:secretsmanager:${region}:${accountId}:secret:${secretName(env)}-*`;
+
+export interface GatewaySecretArgs {
+  environment: string;
+  kmsKeyArn: pulumi.Input<string>;
+  gatewayRoleArn: pulumi.Input<string>;
+  /** runbooks (rotate-admin-secret) write new versions with this role */
+  breakGlassRoleArn: string;
+  recoveryWindowDays: number;
+  tags: StackTags;
+}
+
+/**
+ * The admin key and key pepper (JSON `{ admin_api_key, key_pepper, ... }`, see GatewaySecret in
+ * app/gateway/store/types.ts). Created without a value: no secret ever enters the Pulumi state; the
+ * rotate-admin-secret runbook writes the first version.
+ */
+export class GatewaySecret extends pulumi.ComponentResource {
+  readonly secret: aws.secretsmanager.Secret;
+  readonly arn: pulumi.Output<string>;
+
+  constructor(name: string, args: GatewaySecretArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("codequery:infra:GatewaySecret", name, {}, opts);
+    this.secret = new aws.secretsmanager.Secret(
+      `${name}-secret`,
+      {
+        name: secretName(args.environment),
+        description: "CodeQuery Gateway admin key and key pepper",
+        kmsKeyId: args.kmsKeyArn,
+        recoveryWindowInDays: args.recoveryWindowDays,
+        tags: tagsFor(args.tags, secretName(args.environment)),
+      },
+      { parent: this },
+    );
+    this.arn = this.secret.arn;
+    new aws.secretsmanager.SecretPolicy(
+      `${name}-policy`,
+      {
+        secretArn: this.secret.arn,
+        blockPublicPolicy: true,
+        policy: pulumi
+          .output(args.gatewayRoleArn)
+          .apply((gatewayRoleArn) => JSON.stringify(secretPolicy(gatewayRoleArn, args.breakGlassRoleArn))),
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ arn: this.arn });
+  }
+}
+
+export function secretPolicy(gatewayRoleArn: string, breakGlassRoleArn: string) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "GatewayReads",
+        Effect: "Allow",
+        Principal: { AWS: gatewayRoleArn },
+        Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+        Resource: "*",
+      },
+      {
+        Sid: "BreakGlassRotates",
+        Effect: "Allow",
+        Principal: { AWS: breakGlassRoleArn },
+        Action: [
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:DescribeSecret",
+          "secretsmanager:PutSecretValue",
+          "secretsmanager:UpdateSecretVersionStage",
+        ],
+        Resource: "*",
+      },
+      {
+        // Whatever IAM says elsewhere in the account, nobody else reads the value.
+        Sid: "DenyReadToEveryoneElse",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: "*",
+        Condition: { ArnNotEquals: { "aws:PrincipalArn": [gatewayRoleArn, breakGlassRoleArn] } },
+      },
+    ],
+  };
+}
