@@ -10,7 +10,7 @@
  * file (a picomatch glob per line) in `.secret-scan-allow` at the repository root.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import picomatch from "picomatch";
@@ -102,8 +102,11 @@ export function scanPaths(paths: string[], root: string): Finding[] {
   return paths.filter((p) => !allowed(relative(root, resolve(p)))).flatMap((p) => scanFile(p, root));
 }
 
+// Run as a command (not imported by the tests); realpath so a symlinked checkout still counts.
 const isMain =
-  process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
+  process.argv[1] !== undefined &&
+  existsSync(process.argv[1]) &&
+  import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
 
 if (isMain) {
   await runCli(
