@@ -1,9 +1,13 @@
 import type { Logger } from "../common/logger.js";
 import type { GatewayConfig } from "./config.js";
+import { createCoreForwarder } from "./core-forwarder.js";
+import type { GatewayMetrics } from "./metrics.js";
+import { validateTunnelUrl } from "./tunnels/validate-url.js";
 import { memoryLimiterFactory } from "./rate-limiters.js";
 import { secretsFromEnvironment } from "./secrets-source.js";
 import type { GatewayDeps } from "./server.js";
-import { createRecordStore } from "./store/record-store.js";
+import { createAuditSink } from "./audit/audit-sink.js";
+import { createRecordStore, type RecordStoreConfig } from "./store/record-store.js";
 
 type Built = Pick<
   GatewayDeps,
@@ -18,31 +22,40 @@ export async function buildDefaultDeps(
   config: GatewayConfig,
   given: Partial<GatewayDeps>,
   logger: Logger,
-  _now: () => number,
+  metrics: GatewayMetrics,
 ): Promise<Built> {
-  const store =
-    given.store ??
-    createRecordStore(
-      {
-        STORE: config.store,
-        DATA_DIR: config.dataDir,
-        S3_BUCKET: config.s3Bucket,
-        S3_PREFIX: config.s3Prefix,
-        KMS_KEY_ID: config.kmsKeyId,
-        AWS_REGION: config.awsRegion,
-        AWS_ENDPOINT_URL: config.awsEndpointUrl,
-      },
-      { logger },
-    );
+  const storeConfig = recordStoreConfigOf(config);
+  const store = given.store ?? createRecordStore(storeConfig, { logger });
   const secrets = given.secrets ?? secretsFromEnvironment(config.adminApiKey!, config.keyPepper!);
   const limiterFactory = given.limiterFactory ?? memoryLimiterFactory;
-  const notYet = (what: string) => () => Promise.reject(new Error(`${what} is not wired yet`));
   return {
     store,
     secrets,
     limiterFactory,
-    auditSink: given.auditSink ?? { write: notYet("audit sink"), query: notYet("audit sink") },
-    validateTunnelUrl: given.validateTunnelUrl ?? notYet("tunnel URL validation"),
-    forward: given.forward ?? notYet("core proxy"),
+    auditSink:
+      given.auditSink ?? createAuditSink(storeConfig, { logger, secrets: () => [secrets.adminApiKey()] }),
+    validateTunnelUrl:
+      given.validateTunnelUrl ??
+      (async (raw) => {
+        const url = await validateTunnelUrl(raw, {
+          allowlist: config.tunnelHostAllowlist,
+          allowInsecure: config.allowInsecureTunnels,
+        });
+        // Kept as the Core sent it (no trailing "/" added), so the Core recognises it on GET /ngrok-urls/self.
+        return url.pathname === "/" ? url.origin : `${url.origin}${url.pathname}`;
+      }),
+    forward: given.forward ?? createCoreForwarder(config, metrics, logger),
+  };
+}
+
+export function recordStoreConfigOf(config: GatewayConfig): RecordStoreConfig {
+  return {
+    STORE: config.store,
+    DATA_DIR: config.dataDir,
+    S3_BUCKET: config.s3Bucket,
+    S3_PREFIX: config.s3Prefix,
+    KMS_KEY_ID: config.kmsKeyId,
+    AWS_REGION: config.awsRegion,
+    AWS_ENDPOINT_URL: config.awsEndpointUrl,
   };
 }

@@ -34,8 +34,8 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
   });
   const proxyErrors = new Counter({
     name: "gateway_proxy_errors_total",
-    help: "Proxied requests that failed, by status",
-    labelNames: ["status"] as const,
+    help: "Proxied requests that failed, by cause (timeout, connection_refused, core_unauthorized, ...)",
+    labelNames: ["kind"] as const,
     registers: [registry],
   });
   const storeCalls = new Counter({

@@ -63,7 +63,7 @@ export async function createGateway(
   const logger = given.logger ?? createLogger({ name: "gateway", level: config.logLevel });
   const now = given.now ?? Date.now;
   const metrics = given.metrics ?? createGatewayMetrics({ defaultMetrics: true });
-  const deps = { ...(await buildDefaultDeps(config, given, logger, now)), logger, now, metrics };
+  const deps = { ...(await buildDefaultDeps(config, given, logger, metrics)), logger, now, metrics };
   const store = observeStore(deps.store, (op, kind, outcome) =>
     metrics.storeCalls.inc({ op, kind: kind ?? "none", outcome }),
   );

@@ -34,7 +34,13 @@ export function filesProxyRoutes(deps: FilesProxyRoutesDeps): Router {
         "No Core is registered for this API key: start the Core with this key so it registers its tunnel URL",
       );
     }
-    await deps.forward(ctx, target);
+    try {
+      await deps.forward(ctx, target);
+    } catch (err) {
+      // The Core may have registered again (new URL or token) through another Gateway instance.
+      if ((err as { status?: number }).status === 502) deps.tunnels.invalidate(principal.keyId);
+      throw err;
+    }
   };
   for (const [method, path] of PROXIED_ROUTES) router[method](path, ...deps.authenticated, toCore);
   return router;

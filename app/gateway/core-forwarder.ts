@@ -1,0 +1,36 @@
+import type { GatewayConfig } from "./config.js";
+import type { Logger } from "../common/logger.js";
+import type { GatewayMetrics } from "./metrics.js";
+import { createCoreProxy } from "./proxy/core-proxy.js";
+import { rewriteOpenApiForGateway } from "./proxy/openapi.js";
+import type { CoreForwarder } from "./routes/files-proxy.js";
+
+/**
+ * The proxy to users' Cores as the files routes use it: same path on the Core, and for
+ * `/openapi.json` the document rewritten so it names the Gateway (GATEWAY_PUBLIC_URL, or the
+ * origin the caller used) and `X-API-KEY`.
+ */
+export function createCoreForwarder(
+  config: GatewayConfig,
+  metrics: GatewayMetrics,
+  logger: Logger,
+): CoreForwarder & { close(): Promise<void> } {
+  const proxy = createCoreProxy({
+    connectTimeoutMs: config.proxyConnectTimeoutMs,
+    responseTimeoutMs: config.proxyResponseTimeoutMs,
+    maxRequestBytes: config.proxyMaxRequestBytes,
+    maxResponseBytes: config.proxyMaxResponseBytes,
+    allowInsecure: config.allowInsecureTunnels,
+    logger,
+    onError: (kind) => metrics.proxyErrors.inc({ kind }),
+  });
+  const forward: CoreForwarder = (ctx, target) => {
+    const publicUrl = config.publicUrl ?? ctx.origin;
+    const options =
+      ctx.path === "/openapi.json"
+        ? { rewriteJson: (doc: unknown) => rewriteOpenApiForGateway(doc, publicUrl) }
+        : {};
+    return proxy.forward(ctx, target, ctx.path, options);
+  };
+  return Object.assign(forward, { close: () => proxy.close() });
+}
