@@ -1,0 +1,53 @@
+import Router from "@koa/router";
+import { AppError } from "../../common/errors.js";
+import type { CoreConfig } from "../config.js";
+import type { CoreCredentials } from "../credentials.js";
+import { buildOpenApiDocument } from "../openapi.js";
+import type { Project } from "../project/project.js";
+import { requireAuth } from "./auth.js";
+import { contentHandler, searchHandler, structureHandler } from "./files-routes.js";
+import { requireKnownHost } from "./host-check.js";
+import { mcpHandler } from "./mcp-route.js";
+
+export interface RouterDeps {
+  config: CoreConfig;
+  project: Project;
+  credentials: CoreCredentials;
+  /** The URL clients should use: tunnel URL, CORE_PUBLIC_URL or the local URL. */
+  publicUrl: () => string | undefined;
+}
+
+/** Wires the Core's routes; the handlers live beside this file. */
+export function createCoreRouter({ config, project, credentials, publicUrl }: RouterDeps): Router {
+  const router = new Router();
+  const auth = requireAuth(credentials);
+  const limits = config.limits;
+
+  router.get("/", (ctx) => {
+    ctx.body = { status: "ok", service: "codequery-core" };
+  });
+  router.get("/files/structure", auth, structureHandler(project));
+  router.post("/files/content", auth, contentHandler(project, limits));
+  router.get("/files/search", auth, searchHandler(project));
+  router.get("/openapi.json", auth, (ctx) => {
+    ctx.body = buildOpenApiDocument({
+      publicUrl: publicUrl() ?? ctx.origin,
+      maxFileBytes: limits.maxFileBytes,
+      maxFilesPerRequest: limits.maxFilesPerRequest,
+      maxRequestBytes: limits.maxRequestBytes,
+      searchMaxResults: limits.searchMaxResults,
+    });
+  });
+  const hostCheck = requireKnownHost({ bindHost: config.host, extraHosts: config.allowedHosts, publicUrl });
+  router.post("/mcp", hostCheck, auth, mcpHandler(project, limits));
+  // Stateless MCP: no server-initiated stream (GET) and no session to end (DELETE).
+  router.all("/mcp", hostCheck, auth, () => {
+    throw new AppError(
+      405,
+      "Method not allowed: this MCP endpoint is stateless, use POST",
+      {},
+      { Allow: "POST" },
+    );
+  });
+  return router;
+}
