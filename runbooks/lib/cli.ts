@@ -146,6 +146,8 @@ export async function runCli(
   main: (ctx: RunContext) => Promise<void>,
   args = process.argv.slice(2),
 ): Promise<void> {
+  // The SDK's "needs Node 22 from 2027" notice would bury the runbook's own output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const environment = { ...process.env };
   const out = createOutput(environment);
   try {
