@@ -54,6 +54,18 @@ describe("key rows on the admin page", () => {
     expect(coreSummary(row.core)).toEqual({ text: "not answering", kind: "no" });
     expect(coreSummary(toKeyRow({ ...base, core_registered: false }, NOW).core).text).toBe("not registered");
     expect(coreSummary(toKeyRow(base, NOW).core).text).toBe("unknown");
+    expect(coreSummary(toKeyRow({ ...base, tunnel: null }, NOW).core).text).toBe("not registered");
+    expect(
+      coreSummary(
+        toKeyRow(
+          { ...base, tunnel: { url: "https://a.ngrok.app", registered_at: "2026-05-31T00:00:00Z" } },
+          NOW,
+        ).core,
+      ),
+    ).toEqual({
+      text: "registered",
+      kind: "yes",
+    });
   });
 
   it("accepts a list or {keys: [...]} and skips junk", () => {

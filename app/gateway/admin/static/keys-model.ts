@@ -51,6 +51,9 @@ function coreOf(raw: Raw): KeyRow["core"] {
       registeredAt: str(core.registered_at),
     };
   }
+  // The Gateway sends `tunnel: null` for a key without a registered Core.
+  if (raw.tunnel === null || raw.core === null)
+    return { registered: false, answering: null, registeredAt: null };
   const registered = bool(raw.core_registered) ?? bool(raw.tunnel_registered);
   return { registered, answering: bool(raw.core_answering), registeredAt: str(raw.tunnel_registered_at) };
 }
