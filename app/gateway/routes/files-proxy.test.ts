@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeCore, type FakeCore } from "../proxy/testing/harness.js";
+import { startTestGateway, type TestGateway } from "../testing/gateway-harness.js";
+
+const TOKEN = "core-token-0123456789abcdefghijkl";
+
+describe("proxy to the caller's Core", () => {
+  let gw: TestGateway;
+  let core: FakeCore;
+  let user: { api_key: string; key_id: string };
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ GATEWAY_PUBLIC_URL: "https://gateway.example.com" });
+    core = await startFakeCore((req, res, received) => {
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+        res.writeHead(401, { "content-type": "application/json" }).end('{"error":"Invalid API Key"}');
+        return;
+      }
+      if (req.url === "/openapi.json") {
+        const doc = {
+          openapi: "3.1.0",
+          info: { title: "Core", version: "1" },
+          servers: [{ url: "http://127.0.0.1:5001" }],
+          components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+          security: [{ bearer: [] }],
+          paths: {},
+        };
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(doc));
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ method: received.method, url: received.url, body: received.body }));
+    });
+    user = await gw.generateKey();
+    const reg = await gw.call("POST", "/ngrok-urls/", {
+      key: user.api_key,
+      body: { ngrok_url: core.url, core_token: TOKEN },
+    });
+    expect(reg.status).toBe(200);
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await core?.close();
+  });
+
+  it("forwards GET /files/structure with the Core's token, never the caller's key", async () => {
+    const res = await gw.call("GET", "/files/structure", { key: user.api_key });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ method: "GET", url: "/files/structure" });
+    const seen = core.received.at(-1)!;
+    expect(seen.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(seen.headers["x-api-key"]).toBeUndefined();
+    expect(JSON.stringify(seen.headers)).not.toContain(user.api_key);
+    expect(res.headers.get("ratelimit-limit")).toBe("60");
+  });
+
+  it("forwards POST /files/content with its body and GET /files/search with its query", async () => {
+    const content = await gw.call("POST", "/files/content", {
+      key: user.api_key,
+      body: { file_paths: ["a.ts"] },
+    });
+    expect(content.body).toMatchObject({
+      method: "POST",
+      url: "/files/content",
+      body: '{"file_paths":["a.ts"]}',
+    });
+    const search = await gw.call("GET", "/files/search?q=needle&limit=3", { key: user.api_key });
+    expect(search.body.url).toBe("/files/search?q=needle&limit=3");
+  });
+
+  it("forwards POST /mcp", async () => {
+    const res = await gw.call("POST", "/mcp", {
+      key: user.api_key,
+      body: { jsonrpc: "2.0", id: 1, method: "ping" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.url).toBe("/mcp");
+  });
+
+  it("serves /openapi.json naming the Gateway and X-API-KEY", async () => {
+    const res = await gw.call("GET", "/openapi.json", { key: user.api_key });
+    expect(res.status).toBe(200);
+    expect(res.body.servers).toEqual([{ url: "https://gateway.example.com" }]);
+    expect(JSON.stringify(res.body.components)).toContain("X-API-KEY");
+    expect(JSON.stringify(res.body)).not.toContain("bearer");
+  });
+
+  it("answers 503 when the caller has no Core registered", async () => {
+    const other = await gw.generateKey();
+    const res = await gw.call("GET", "/files/structure", { key: other.api_key });
+    expect(res.status).toBe(503);
+    expect(res.body.detail).toMatch(/No Core is registered/);
+  });
+
+  it("answers 502 when the Core is gone, and 401 without a key", async () => {
+    const gone = await gw.generateKey();
+    await gw.call("POST", "/ngrok-urls/", {
+      key: gone.api_key,
+      body: { ngrok_url: "http://127.0.0.1:9", core_token: TOKEN },
+    });
+    const res = await gw.call("GET", "/files/structure", { key: gone.api_key });
+    expect(res.status).toBe(502);
+    expect((await gw.call("GET", "/files/structure")).status).toBe(401);
+  });
+
+  it("answers 502 when the Core refuses the token (it registered again elsewhere)", async () => {
+    const stale = await gw.generateKey();
+    await gw.call("POST", "/ngrok-urls/", {
+      key: stale.api_key,
+      body: { ngrok_url: core.url, core_token: TOKEN + "old" },
+    });
+    const res = await gw.call("GET", "/files/structure", { key: stale.api_key });
+    expect(res.status).toBe(502);
+    expect(res.body.detail).toMatch(/register/);
+  });
+
+  it("refuses the admin key on proxied routes", async () => {
+    expect((await gw.call("GET", "/files/structure", { key: gw.adminKey })).status).toBe(403);
+  });
+
+  it("refuses a revoked key before reaching the Core", async () => {
+    const revoked = await gw.generateKey();
+    await gw.call("POST", "/ngrok-urls/", {
+      key: revoked.api_key,
+      body: { ngrok_url: core.url, core_token: TOKEN },
+    });
+    await gw.call("POST", "/api-keys/self/revoke", { key: revoked.api_key });
+    const before = core.received.length;
+    expect((await gw.call("GET", "/files/structure", { key: revoked.api_key })).status).toBe(401);
+    expect(core.received.length).toBe(before);
+  });
+});
