@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { createServer as createTcpServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../../../test/support/moto.js";
@@ -82,6 +83,27 @@ describe("createCoreProxy: a Core that does not answer", () => {
     const reply = await send(`${gateway.url}/files/structure`);
     expect(reply.status).toBe(504);
     expect(JSON.parse(reply.body)).toEqual(TIMEOUT_BODY);
+  });
+});
+
+describe("createCoreProxy: a caller that goes away", () => {
+  it("stops waiting for the Core when the caller closes its connection", async () => {
+    let coreSocketClosed = false;
+    let requestArrived: () => void = () => {};
+    const arrived = new Promise<void>((resolve) => (requestArrived = resolve));
+    const port = await startRawServer((socket) => {
+      socket.once("data", () => requestArrived());
+      socket.once("close", () => (coreSocketClosed = true));
+    });
+    // A response timeout far beyond the test's: only the caller's departure can end the wait.
+    const gateway = await gatewayFor(`http://127.0.0.1:${port}`, { responseTimeoutMs: 600_000 });
+    const req = request(`${gateway.url}/files/structure`, { agent: false });
+    req.on("error", () => undefined);
+    req.end();
+    await arrived;
+    req.destroy();
+    await expect.poll(() => coreSocketClosed, { timeout: 10_000 }).toBe(true);
+    expect(gateway.errors).toEqual([]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import { pipeline, type Readable } from "node:stream";
 import type { Context } from "koa";
@@ -115,10 +116,11 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
 
     const headers = headersForCore(ctx.req.headers, target.token, ctx.state.requestId as string | undefined);
     if (forwardOptions.rewriteJson) headers["accept-encoding"] = "identity";
-    // If the caller goes away, stop waiting for (or streaming from) the Core.
-    const abort = new AbortController();
+    // If the caller goes away, stop waiting for the Core. An EventEmitter is undici's cheaper
+    // alternative to an AbortSignal on this hot path (a stream is cut by Koa destroying it).
+    const abort = new CallerGone();
     ctx.res.once("close", () => {
-      if (!ctx.res.writableFinished) abort.abort();
+      if (!ctx.res.writableFinished) abort.fire();
     });
 
     let response: Dispatcher.ResponseData;
@@ -129,10 +131,10 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
         method: ctx.method as Dispatcher.HttpMethod,
         headers,
         body,
-        signal: abort.signal,
+        signal: abort,
       });
     } catch (err) {
-      if (abort.signal.aborted) throw new BadGatewayError("The caller closed the connection");
+      if (abort.aborted) throw new BadGatewayError("The caller closed the connection");
       throw failure(err, ctx);
     }
 
@@ -152,7 +154,7 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
 
     if (isEventStream(coreHeaders) && !forwardOptions.rewriteJson) {
       respondWithStream(ctx, statusCode, coreHeaders, coreBody, options.maxResponseBytes, (err) => {
-        if (!abort.signal.aborted) report(classifyProxyFailure(err).kind, err, ctx);
+        if (!abort.aborted) report(classifyProxyFailure(err).kind, err, ctx);
       });
       return;
     }
@@ -161,7 +163,7 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
     try {
       payload = await readCappedBody(coreBody, options.maxResponseBytes);
     } catch (err) {
-      if (abort.signal.aborted) throw new BadGatewayError("The caller closed the connection");
+      if (abort.aborted) throw new BadGatewayError("The caller closed the connection");
       throw failure(err, ctx);
     }
     if (forwardOptions.rewriteJson && statusCode >= 200 && statusCode < 300) {
@@ -184,6 +186,15 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
   }
 
   return { forward, close };
+}
+
+/** Fires undici's `abort` event once the caller has closed its connection. */
+class CallerGone extends EventEmitter {
+  aborted = false;
+  fire(): void {
+    this.aborted = true;
+    this.emit("abort");
+  }
 }
 
 /** The request target on the Core: its URL's path prefix, then `path`, then the caller's query. */

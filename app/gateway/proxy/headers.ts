@@ -45,19 +45,23 @@ const NOT_RETURNED_TO_CALLER = new Set(["set-cookie", "alt-svc", "content-length
 type HeaderValue = string | string[] | undefined;
 export type OutgoingHeaders = Record<string, string | string[]>;
 
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
 /** Names listed in the `Connection` header: hop-by-hop for this message only. */
-function connectionTokens(headers: Record<string, HeaderValue>): Set<string> {
+function connectionTokens(headers: Record<string, HeaderValue>): ReadonlySet<string> {
   const raw = headers.connection;
-  const values = Array.isArray(raw) ? raw : raw ? [raw] : [];
-  return new Set(
-    values
-      .flatMap((v) => v.split(","))
-      .map((t) => t.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  if (raw === undefined) return NO_TOKENS; // the usual case, on the hot path
+  const tokens = new Set<string>();
+  for (const value of Array.isArray(raw) ? raw : [raw]) {
+    for (const token of value.split(",")) {
+      const name = token.trim().toLowerCase();
+      if (name !== "") tokens.add(name);
+    }
+  }
+  return tokens;
 }
 
-function isHopByHop(name: string, named: Set<string>): boolean {
+function isHopByHop(name: string, named: ReadonlySet<string>): boolean {
   return HOP_BY_HOP_HEADERS.has(name) || name.startsWith("proxy-") || named.has(name);
 }
 
@@ -73,8 +77,9 @@ export function headersForCore(
 ): OutgoingHeaders {
   const named = connectionTokens(incoming);
   const out: OutgoingHeaders = {};
-  for (const [rawName, value] of Object.entries(incoming)) {
-    const name = rawName.toLowerCase();
+  // Node and undici already give header names in lower case.
+  for (const name in incoming) {
+    const value = incoming[name];
     if (value === undefined || isHopByHop(name, named) || NOT_FORWARDED_TO_CORE.has(name)) continue;
     out[name] = value;
   }
@@ -87,8 +92,8 @@ export function headersForCore(
 export function headersForCaller(fromCore: Record<string, HeaderValue>): OutgoingHeaders {
   const named = connectionTokens(fromCore);
   const out: OutgoingHeaders = {};
-  for (const [rawName, value] of Object.entries(fromCore)) {
-    const name = rawName.toLowerCase();
+  for (const name in fromCore) {
+    const value = fromCore[name];
     if (value === undefined || isHopByHop(name, named) || NOT_RETURNED_TO_CALLER.has(name)) continue;
     out[name] = value;
   }
