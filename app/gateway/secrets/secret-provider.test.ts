@@ -61,7 +61,10 @@ describe("secrets from the environment", () => {
   });
 
   it("names every missing or weak variable without printing values", async () => {
-    const error = await createSecretProvider({ KEY_PEPPER: "short" }).catch((e: unknown) => e as Error);
+    const error = await createSecretProvider({ KEY_PEPPER: "short" }).then(
+      () => new Error("expected a rejection"),
+      (e: unknown) => e as Error,
+    );
     expect(error).toBeInstanceOf(SecretConfigError);
     expect(error.message).toMatch(/ADMIN_API_KEY: is required/);
     expect(error.message).toMatch(/KEY_PEPPER: must be at least 16 characters/);
@@ -171,7 +174,8 @@ describe("secrets from Secrets Manager", () => {
       peppers: { v1: "tiny-pepper", "bad id!": PEPPER_B },
       current_pepper: "v9",
     });
-    const error = await createSecretProvider({ ADMIN_SECRET_ID: id }, { secretsClient: client }).catch(
+    const error = await createSecretProvider({ ADMIN_SECRET_ID: id }, { secretsClient: client }).then(
+      () => new Error("expected a rejection"),
       (e: unknown) => e as Error,
     );
     expect(error).toBeInstanceOf(SecretConfigError);
