@@ -41,12 +41,16 @@ export async function startLocalGateway(
   });
   const gateway = await createGateway(config, { logger: silentLogger(), ...deps });
   const url = await gateway.listen();
+  let closed = false;
   return {
     url,
     adminKey,
     gateway,
     dataDir,
+    /** idempotent, so a test may close early and afterAll close again */
     async close() {
+      if (closed) return;
+      closed = true;
       await gateway.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
