@@ -69,10 +69,17 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
       })
     : undefined;
   let publicUrl: string | undefined;
+  let closing = false;
 
   const app = new Koa();
   app.proxy = false;
   const router = createCoreRouter({ config, project, credentials, publicUrl: () => publicUrl });
+  app.use(async (ctx, next) => {
+    // While shutting down, end keep-alive connections after their response so close() need not wait for them.
+    if (closing) ctx.set("Connection", "close");
+    await next();
+    if (closing) ctx.set("Connection", "close");
+  });
   app.use(requestId());
   app.use(requestLogger(logger));
   app.use(errorHandler(logger, "error"));
@@ -113,6 +120,7 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
       return localUrl;
     },
     async close() {
+      closing = true;
       await registration?.close();
       await tunnel.close();
       if (core.server) await closeServer(core.server);
