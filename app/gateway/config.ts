@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseConfig, readEnvironment } from "../common/config.js";
+import { MIN_SECRET_LENGTH } from "./secrets/gateway-secret-schema.js";
 import { DEFAULT_TUNNEL_HOST_ALLOWLIST, isValidHostPattern } from "./tunnels/host-allowlist.js";
 import {
   envBoolean,
@@ -11,8 +12,8 @@ import {
   logLevel,
 } from "../common/env-schema.js";
 
-const MIN_ADMIN_KEY_LENGTH = 32;
-const MIN_PEPPER_LENGTH = 32;
+const MIN_ADMIN_KEY_LENGTH = MIN_SECRET_LENGTH;
+const MIN_PEPPER_LENGTH = MIN_SECRET_LENGTH;
 
 /**
  * Every variable the Gateway reads, with its default. Names are the environment's; the parsed
@@ -69,6 +70,9 @@ const gatewayEnvSchema = z
           "ADMIN_API_KEY",
           "set ADMIN_API_KEY or ADMIN_SECRET_ID (a Secrets Manager secret with the admin key)",
         );
+      }
+      if (env.ADMIN_SECRET_ID && (env.ADMIN_API_KEY || env.KEY_PEPPER)) {
+        problem("ADMIN_SECRET_ID", "set either ADMIN_SECRET_ID or ADMIN_API_KEY + KEY_PEPPER, not both");
       }
       if (env.ADMIN_API_KEY && env.ADMIN_API_KEY.length < MIN_ADMIN_KEY_LENGTH) {
         problem("ADMIN_API_KEY", `must be at least ${MIN_ADMIN_KEY_LENGTH} characters`);

@@ -3,8 +3,10 @@ import type { GatewayConfig } from "./config.js";
 import { createCoreForwarder } from "./core-forwarder.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { validateTunnelUrl } from "./tunnels/validate-url.js";
-import { memoryLimiterFactory } from "./rate-limiters.js";
-import { secretsFromEnvironment } from "./secrets-source.js";
+import { limiterFactoryFor, memoryLimiterFactory, type LimiterFactory } from "./rate-limiters.js";
+import { createRateLimitDynamoClient, ensureRateLimitTable } from "./ratelimit-store/rate-limit-table.js";
+import { createSecretProvider } from "./secrets/secret-provider.js";
+import { keySecretsFrom } from "./secrets-source.js";
 import type { GatewayDeps } from "./server.js";
 import { createAuditSink } from "./audit/audit-sink.js";
 import { createRecordStore, type RecordStoreConfig } from "./store/record-store.js";
@@ -26,8 +28,21 @@ export async function buildDefaultDeps(
 ): Promise<Built> {
   const storeConfig = recordStoreConfigOf(config);
   const store = given.store ?? createRecordStore(storeConfig, { logger });
-  const secrets = given.secrets ?? secretsFromEnvironment(config.adminApiKey!, config.keyPepper!);
-  const limiterFactory = given.limiterFactory ?? memoryLimiterFactory;
+  const secrets =
+    given.secrets ??
+    keySecretsFrom(
+      await createSecretProvider(
+        {
+          ADMIN_API_KEY: config.adminApiKey,
+          KEY_PEPPER: config.keyPepper,
+          ADMIN_SECRET_ID: config.adminSecretId,
+          AWS_REGION: config.awsRegion,
+          AWS_ENDPOINT_URL: config.awsEndpointUrl,
+        },
+        { logger },
+      ),
+    );
+  const limiterFactory = given.limiterFactory ?? (await limiterFactoryOf(config, logger));
   return {
     store,
     secrets,
@@ -58,4 +73,23 @@ export function recordStoreConfigOf(config: GatewayConfig): RecordStoreConfig {
     AWS_REGION: config.awsRegion,
     AWS_ENDPOINT_URL: config.awsEndpointUrl,
   };
+}
+
+/**
+ * RATE_LIMIT_STORE=dynamodb: one table shared by every instance. The table is made when missing
+ * (dev, tests); in AWS the infrastructure owns it and the role may lack the rights to check.
+ */
+async function limiterFactoryOf(config: GatewayConfig, logger: Logger): Promise<LimiterFactory> {
+  if (config.rateLimitStore === "memory") return memoryLimiterFactory;
+  const dynamoClient = createRateLimitDynamoClient({
+    region: config.awsRegion,
+    endpoint: config.awsEndpointUrl,
+  });
+  const table = config.rateLimitTable!;
+  try {
+    await ensureRateLimitTable(dynamoClient, table);
+  } catch (err) {
+    logger.warn({ err, table }, "could not check the rate-limit table; assuming the infrastructure made it");
+  }
+  return limiterFactoryFor({ store: "dynamodb", table, dynamoClient });
 }

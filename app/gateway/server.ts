@@ -15,9 +15,9 @@ import { AuthFailureLimiter } from "./middleware/auth-failure-limit.js";
 import { authenticate } from "./middleware/authenticate.js";
 import { keyGenerationGuard } from "./middleware/generation-guard.js";
 import { httpMetrics } from "./middleware/http-metrics.js";
-import { rateLimitPerKey } from "./middleware/rate-limit.js";
+import { RATE_WINDOW_SECONDS, rateLimitPerKey } from "./middleware/rate-limit.js";
 import { gatewayRequestLogger } from "./middleware/request-log.js";
-import { LimiterPool, type LimiterFactory } from "./rate-limiters.js";
+import type { LimiterFactory } from "./rate-limiters.js";
 import { TunnelRegistry } from "./registry/tunnel-registry.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { auditRoutes } from "./routes/audit.js";
@@ -25,7 +25,7 @@ import { filesProxyRoutes, type CoreForwarder } from "./routes/files-proxy.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { ngrokUrlRoutes, type TunnelUrlValidator } from "./routes/ngrok-urls.js";
-import type { GatewaySecrets } from "./secrets-source.js";
+import type { KeySecrets } from "./secrets-source.js";
 import { observeStore } from "./store-observer.js";
 import type { AuditSink, RecordStore } from "./store/types.js";
 import { GATEWAY_VERSION } from "./version.js";
@@ -39,7 +39,7 @@ export interface GatewayDeps {
   now: () => number;
   store: RecordStore;
   auditSink: AuditSink;
-  secrets: GatewaySecrets;
+  secrets: KeySecrets;
   limiterFactory: LimiterFactory;
   validateTunnelUrl: TunnelUrlValidator;
   forward: CoreForwarder & { close?: () => Promise<void> };
@@ -87,15 +87,17 @@ export async function createGateway(
     tunnels.forget(keyId);
     usage.forget(keyId);
   });
-  const limiters = new LimiterPool(deps.limiterFactory);
+  const limiter = deps.limiterFactory;
   const failures = new AuthFailureLimiter(
-    limiters.get({
-      keyPrefix: "auth-failures",
-      points: config.authFailuresPerMinutePerIp,
-      durationSeconds: 60,
-    }),
+    limiter({ keyPrefix: "auth-failures", points: config.authFailuresPerMinutePerIp, durationSeconds: 60 }),
     logger,
   );
+  // Counts only; each key's own limit is applied per request (see rateLimitPerKey).
+  const perKeyCounter = limiter({
+    keyPrefix: "key",
+    points: Number.MAX_SAFE_INTEGER,
+    durationSeconds: RATE_WINDOW_SECONDS,
+  });
   const audit = createAuditRecorder(deps.auditSink, logger, now);
   const auth = authenticate({
     keys,
@@ -107,11 +109,11 @@ export async function createGateway(
     metrics,
     logger,
   });
-  const authenticated = [auth, rateLimitPerKey(limiters, metrics, logger, now)];
+  const authenticated = [auth, rateLimitPerKey(perKeyCounter, metrics, logger, now)];
   const generateGuard = keyGenerationGuard({
     authenticated,
     publicGeneration: config.publicKeyGeneration,
-    limiter: limiters.get({
+    limiter: limiter({
       keyPrefix: "public-keys",
       points: config.publicKeysPerHourPerIp,
       durationSeconds: 3600,
@@ -169,6 +171,7 @@ export async function createGateway(
       if (server) await closeServer(server, 5_000);
       await usage.stop();
       await deps.forward.close?.();
+      deps.secrets.close?.();
     },
     flushUsage: () => usage.flush(),
   };
