@@ -13,6 +13,7 @@ export interface RecordedResource {
   inputs: Record<string, unknown>;
   /** the state the mock returned (inputs plus the computed outputs a provider would set) */
   state: Record<string, unknown>;
+  id: string;
   provider?: string;
   custom: boolean;
 }
@@ -28,16 +29,17 @@ export interface StackRun {
 /** What a provider would compute on create: ids, ARNs, names. */
 function computedState(args: MockResourceArgs): { id: string; state: Record<string, unknown> } {
   const inputs = args.inputs as Record<string, unknown>;
-  const id = `${args.name}-id`;
+  let id = `${args.name}-id`;
   const region = (inputs.region as string | undefined) ?? "us-east-1";
   const state: Record<string, unknown> = {
-    ...inputs,
     arn: `arn:aws:mock:${region}:${ACCOUNT_ID}:${args.type.split(":")[1]}/${args.name}`,
+    ...inputs,
   };
   switch (args.type) {
     case "aws:s3/bucket:Bucket": {
       const bucket = `${(inputs.bucketPrefix as string | undefined) ?? `${args.name}-`}0mock`;
       Object.assign(state, { bucket, arn: `arn:aws:s3:::${bucket}` });
+      id = bucket; // a bucket's id is its name
       break;
     }
     case "aws:iam/role:Role":
@@ -59,6 +61,9 @@ function computedState(args: MockResourceArgs): { id: string; state: Record<stri
       Object.assign(state, {
         arn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT_ID}:secret:${String(inputs.name)}-AbCdEf`,
       });
+      break;
+    case "aws:sns/topic:Topic":
+      Object.assign(state, { arn: `arn:aws:sns:us-east-1:${ACCOUNT_ID}:${args.name}` });
       break;
     case "aws:lb/loadBalancer:LoadBalancer":
       Object.assign(state, { dnsName: `${args.name}.elb.amazonaws.com`, arnSuffix: `app/${args.name}/0123` });
@@ -139,6 +144,7 @@ export async function runStack(
           resources.push({
             type: args.type,
             name: args.name,
+            id,
             inputs: args.inputs as Record<string, unknown>,
             state,
             provider: args.provider,
