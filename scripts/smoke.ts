@@ -214,7 +214,9 @@ async function startCore(
   env: Record<string, string | undefined>,
 ): Promise<ChildProcess> {
   const port = await freeLoopbackPort();
-  const child = spawn("npx", ["--no-install", "tsx", "app/core/main.ts"], {
+  // node with tsx's loader, not the tsx CLI: the CLI runs the Core as a grandchild that a
+  // SIGTERM to the CLI would leave running.
+  const child = spawn(process.execPath, ["--import", "tsx", "app/core/main.ts"], {
     env: {
       ...env,
       PROJECT_PATH: project,
