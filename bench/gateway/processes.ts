@@ -1,8 +1,11 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { CpuAnswer, CpuQuery } from "./child-process.js";
 
 export interface ServiceProcess {
   url: string;
+  /** CPU time the process has used so far (user + system), microseconds */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -37,12 +40,27 @@ export function startService(script: string, env: Record<string, string>): Promi
         reject(new Error(`${script} sent an unexpected message`));
         return;
       }
-      resolve({ url: message.url, stop: () => stopChild(child) });
+      resolve({ url: message.url, cpuMicros: () => askCpu(child), stop: () => stopChild(child) });
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`${script} exited with code ${code} before it was ready\n${stderr}`));
     });
+  });
+}
+
+let nextQuery = 0;
+
+function askCpu(child: ChildProcess): Promise<number> {
+  const id = ++nextQuery;
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: CpuAnswer) => {
+      if (message?.type !== "cpu" || message.id !== id) return;
+      child.off("message", onMessage);
+      resolve(message.micros);
+    };
+    child.on("message", onMessage);
+    if (!child.send({ type: "cpu", id } satisfies CpuQuery)) reject(new Error("the service process is gone"));
   });
 }
 

@@ -14,18 +14,21 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { createBenchProject } from "./fixture.js";
-import { runLoad, type LoadRequest, type LoadResult } from "./load.js";
+import { runLoad, summarise, type LoadRequest, type LoadResult, type LoadSamples } from "./load.js";
 import { startService, type ServiceProcess } from "./processes.js";
 
 const TARGET_ADDED_P50_MS = 1;
 const TARGET_THROUGHPUT_RATIO = 0.5;
+const WARM_UP_SECONDS = 2;
 
 const HELP = `Usage: npx tsx bench/gateway/run.ts [options]
 
 Measures the Gateway's proxy overhead against a Core on loopback.
 
 Options:
-  --duration <s>      seconds per measurement (default 5, 1-60)
+  --duration <s>      seconds per path (direct, gateway) and concurrency (default 6, 1-120)
+  --rounds <n>        the duration is split in rounds alternating direct and gateway runs,
+                      so a change in machine load hits both alike (default 3, 1-10)
   --connections <n>   connections for the throughput runs (default 10, 2-200)
   --log-level <lvl>   log level of Core and Gateway (default info, as deployed)
   --strict            exit 1 when a target is missed (default: report only)
@@ -33,6 +36,7 @@ Options:
 
 interface Options {
   duration: number;
+  rounds: number;
   connections: number;
   logLevel: string;
   strict: boolean;
@@ -41,7 +45,8 @@ interface Options {
 function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
-      duration: { type: "string", default: "5" },
+      duration: { type: "string", default: "6" },
+      rounds: { type: "string", default: "3" },
       connections: { type: "string", default: "10" },
       "log-level": { type: "string", default: "info" },
       strict: { type: "boolean", default: false },
@@ -60,8 +65,15 @@ function parseOptions(): Options {
     }
     return n;
   };
+  const duration = int("duration", values.duration, 1, 120);
+  const rounds = int("rounds", values.rounds, 1, 10);
+  if (duration / rounds < 1) {
+    console.error(`--duration ${duration} is too short for ${rounds} rounds of at least 1 s each`);
+    process.exit(2);
+  }
   return {
-    duration: int("duration", values.duration, 1, 60),
+    duration,
+    rounds,
     connections: int("connections", values.connections, 2, 200),
     logLevel: values["log-level"],
     strict: values.strict,
@@ -75,10 +87,17 @@ interface Endpoint {
   body?: string;
 }
 
+interface Pair {
+  direct: LoadResult;
+  gateway: LoadResult;
+  /** CPU the Gateway process spent per proxied request: a figure machine load disturbs less */
+  gatewayCpuMicrosPerRequest: number;
+}
+
 interface Comparison {
   endpoint: Endpoint;
-  latency: { direct: LoadResult; gateway: LoadResult };
-  throughput: { direct: LoadResult; gateway: LoadResult };
+  latency: Pair;
+  throughput: Pair;
 }
 
 async function main(): Promise<void> {
@@ -138,16 +157,33 @@ async function main(): Promise<void> {
         body: endpoint.body,
       });
       const measure = async (connections: number) => {
-        process.stdout.write(`  ${endpoint.name}, ${connections} connection(s): direct… `);
-        const direct = await runLoad(request(core.url), connections, options.duration);
-        process.stdout.write("gateway… ");
-        const viaGateway = await runLoad(request(gateway.url), connections, options.duration);
-        process.stdout.write("done\n");
-        return { direct, gateway: viaGateway };
+        process.stdout.write(`  ${endpoint.name}, ${connections} connection(s): `);
+        const seconds = Math.floor(options.duration / options.rounds);
+        const runs: Record<"direct" | "gateway", LoadSamples[]> = { direct: [], gateway: [] };
+        let gatewayCpuMicros = 0;
+        for (let round = 0; round < options.rounds; round++) {
+          // ABBA order: neither path always runs first after a change of load.
+          const order = round % 2 === 0 ? (["direct", "gateway"] as const) : (["gateway", "direct"] as const);
+          for (const path of order) {
+            const cpuBefore = path === "gateway" ? await gateway.cpuMicros() : 0;
+            runs[path].push(
+              await runLoad(request(path === "direct" ? core.url : gateway.url), connections, seconds),
+            );
+            if (path === "gateway") gatewayCpuMicros += (await gateway.cpuMicros()) - cpuBefore;
+          }
+          process.stdout.write(".");
+        }
+        process.stdout.write(" done\n");
+        const viaGateway = summarise(runs.gateway);
+        return {
+          direct: summarise(runs.direct),
+          gateway: viaGateway,
+          gatewayCpuMicrosPerRequest: gatewayCpuMicros / Math.max(1, viaGateway.requests),
+        };
       };
-      // Warm both paths (JIT, caches, pooled connections) before measuring.
-      await runLoad(request(core.url), options.connections, 1);
-      await runLoad(request(gateway.url), options.connections, 1);
+      // Warm both paths (lazy module loading, JIT, caches, pooled connections) before measuring.
+      for (const base of [core.url, gateway.url])
+        await runLoad(request(base), options.connections, WARM_UP_SECONDS);
       results.push({ endpoint, latency: await measure(1), throughput: await measure(options.connections) });
     }
     const allMet = report(results, options);
@@ -194,7 +230,7 @@ async function waitUntilProxied(gatewayUrl: string, apiKey: string): Promise<voi
 function report(results: Comparison[], options: Options): boolean {
   const ms = (v: number) => v.toFixed(3);
   const table = new Table({
-    head: ["endpoint", "conns", "path", "rps", "p50 ms", "p99 ms", "requests", "failed"],
+    head: ["endpoint", "conns", "path", "rps", "p50 ms", "p99 ms", "requests", "failed", "gateway CPU/req"],
     style: process.env.NO_COLOR || !process.stdout.isTTY ? { head: [], border: [] } : { head: ["cyan"] },
   });
   for (const r of results) {
@@ -215,11 +251,17 @@ function report(results: Comparison[], options: Options): boolean {
           ms(result.p99),
           result.requests,
           result.failures,
+          label === "gateway" ? `${Math.round(pair.gatewayCpuMicrosPerRequest)} µs` : "",
         ]);
       }
     }
   }
   console.log(`\n${table.toString()}\n`);
+  console.log(
+    `Machine load average after the runs: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} (${cpus().length} CPUs)\n`,
+  );
 
   let allMet = true;
   for (const r of results) {
