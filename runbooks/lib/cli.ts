@@ -76,6 +76,10 @@ export function parseCli(spec: CliSpec, args: string[]): ParsedCli {
       if (value === true || (Array.isArray(value) && value.length > 1)) {
         throw new RunbookError(`--${name} needs exactly one value (see --help)`);
       }
+      // minimist turns a bare `--name` (no value) into "": that is a mistake, not "unset".
+      const given = args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+      if (given && (value === undefined || value === ""))
+        throw new RunbookError(`--${name} needs a value (see --help)`);
       options[name] =
         value === undefined || value === "" ? (all[name]!.default as string | undefined) : String(value);
     } else {
