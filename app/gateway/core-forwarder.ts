@@ -25,7 +25,7 @@ export function createCoreForwarder(
     onError: (kind) => metrics.proxyErrors.inc({ kind }),
   });
   const forward: CoreForwarder = (ctx, target) => {
-    const publicUrl = config.publicUrl ?? ctx.origin;
+    const publicUrl = config.publicUrl ?? `${ctx.protocol}://${ctx.host}`;
     const options =
       ctx.path === "/openapi.json"
         ? { rewriteJson: (doc: unknown) => rewriteOpenApiForGateway(doc, publicUrl) }

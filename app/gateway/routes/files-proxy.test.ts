@@ -85,6 +85,22 @@ describe("proxy to the caller's Core", () => {
     expect(JSON.stringify(res.body)).not.toContain("bearer");
   });
 
+  it("names the address the caller used when GATEWAY_PUBLIC_URL is unset", async () => {
+    const plain = await startTestGateway();
+    try {
+      const k = await plain.generateKey();
+      await plain.call("POST", "/ngrok-urls/", {
+        key: k.api_key,
+        body: { ngrok_url: core.url, core_token: TOKEN },
+      });
+      const res = await plain.call("GET", "/openapi.json", { key: k.api_key });
+      expect(res.status).toBe(200);
+      expect(res.body.servers).toEqual([{ url: plain.url }]);
+    } finally {
+      await plain.close();
+    }
+  });
+
   it("answers 503 when the caller has no Core registered", async () => {
     const other = await gw.generateKey();
     const res = await gw.call("GET", "/files/structure", { key: other.api_key });
