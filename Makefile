@@ -71,6 +71,23 @@ bench: $(STAMP) ## Benchmarks: Core listing/reads and Gateway proxy overhead
 	@$(NPX) tsx bench/core/run.ts
 	@$(NPX) tsx bench/gateway/run.ts
 
+##@ Deploy
+.PHONY: artifact
+artifact: $(STAMP) ## Build the release artifact (dist/release/codequery-release.tar.gz)
+	@$(NPX) tsx scripts/build-artifact.ts
+
+.PHONY: preview
+preview: $(STAMP) ## Pulumi preview with the policy pack: make preview ENV=dev|staging|prod
+	@$(NPX) tsx scripts/pulumi.ts preview --env $(ENV)
+
+.PHONY: deploy
+deploy: $(STAMP) ## Build, pulumi up, wait for health, print outputs: make deploy ENV=...
+	@$(NPX) tsx scripts/pulumi.ts deploy --env $(ENV)
+
+.PHONY: rollback
+rollback: $(STAMP) ## Redeploy the app from an earlier release: make rollback ENV=... TO=v1.2.3
+	@$(NPX) tsx scripts/pulumi.ts rollback --env $(ENV) $(if $(TO),--to "$(TO)",)
+
 ##@ Verification
 .PHONY: smoke
 smoke: $(STAMP) ## Smoke-test a Gateway: make smoke URL=https://… (needs ADMIN_API_KEY; creates and purges its own key)

@@ -4,12 +4,12 @@ import { METRICS_NAMESPACE } from "./gateway-permissions.js";
 import { tagsFor, type StackTags } from "./tags.js";
 
 /**
- * What the Gateway's pino logs look like for the two events we count. The Gateway writes an audit
- * record `{ action: "auth.failure", ... }` for every refused key (app/gateway/store/types.ts
- * AuditRecord) and logs a 429 answer with `res.statusCode`; either field matches.
+ * The Gateway logs one pino line per request (app/gateway/middleware/request-log.ts):
+ * `{"msg":"request","status":401,"path":...,"key_id":...}`. A refused or missing API key is a 401,
+ * a rate-limited request a 429.
  */
-export const AUTH_FAILURE_PATTERN = '{ ($.action = "auth.failure") || ($.msg = "auth failure") }';
-export const RATE_LIMITED_PATTERN = "{ ($.res.statusCode = 429) || ($.statusCode = 429) }";
+export const AUTH_FAILURE_PATTERN = '{ ($.msg = "request") && ($.status = 401) }';
+export const RATE_LIMITED_PATTERN = '{ ($.msg = "request") && ($.status = 429) }';
 
 export type AlarmName =
   "statusCheck" | "cpu" | "alb5xx" | "unhealthyHosts" | "p99Latency" | "authFailures" | "rateLimited";

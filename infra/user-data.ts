@@ -62,7 +62,7 @@ export function systemdUnit(app: "gateway" | "core", description: string): strin
     "Type=simple",
     `EnvironmentFile=/etc/codequery/${app}.env`,
     `WorkingDirectory=${APP_ROOT}/current`,
-    `ExecStart=/usr/bin/node-20 ${APP_ROOT}/current/${app}/main.mjs`,
+    `ExecStart=/usr/bin/node-20 ${APP_ROOT}/current/app/${app}/main.mjs`,
     "Restart=on-failure",
     "RestartSec=2",
     `StandardOutput=append:${LOG_DIR}/${app}.log`,
@@ -81,8 +81,7 @@ function gatewayEnv(i: UserDataInput): string {
     `GATEWAY_PORT=${GATEWAY_PORT}`,
     "GATEWAY_HOST=0.0.0.0",
     `AWS_REGION=${i.region}`,
-    "KEY_STORE=s3",
-    "AUDIT_SINK=s3",
+    "STORE=s3",
     `S3_BUCKET=${i.bucket}`,
     `KMS_KEY_ID=${i.kmsKeyArn}`,
     `ADMIN_SECRET_ID=${i.secretArn}`,
@@ -139,7 +138,7 @@ export function renderUserData(i: UserDataInput): string {
     ...(i.hostedCore
       ? writeFile(
           "/etc/codequery/core.env",
-          `NODE_ENV=production\nCORE_PORT=${CORE_PORT}\nCORE_HOST=127.0.0.1\nTUNNEL_PROVIDER=none\n`,
+          `NODE_ENV=production\nCORE_PORT=${CORE_PORT}\nCORE_HOST=127.0.0.1\nTUNNEL=none\nPROJECT_PATH=${STATE_DIR}/project\nGATEWAY_URL=http://127.0.0.1:${GATEWAY_PORT}\n`,
           "0640",
         )
       : []),

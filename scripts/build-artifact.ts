@@ -1,0 +1,108 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * Builds the release artifact the Gateway hosts run (infra/user-data.ts):
+ *   dist/release/codequery-release.tar.gz  (+ manifest.json with its sha256)
+ * containing app/gateway/main.mjs and app/core/main.mjs (esbuild: platform node, ESM, node20),
+ * the admin page's static files, and the few packages that cannot be bundled (native binaries).
+ * The Pulumi program uploads it under releases/<sha256>.tar.gz, so a code change rolls the fleet.
+ */
+import { createHash } from "node:crypto";
+import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { $, argv, chalk } from "zx";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+/** Loaded at run time, with native parts: shipped as packages beside the bundles. */
+const EXTERNAL_PACKAGES = ["esbuild", "@esbuild/linux-x64", "@ngrok/ngrok", "@ngrok/ngrok-linux-x64-gnu"];
+
+const HELP = `Usage: npx tsx scripts/build-artifact.ts [--out <dir>]
+
+Bundles app/gateway/main.ts and app/core/main.ts for Node 20 (ESM) into <dir>/app and packs
+<dir>/codequery-release.tar.gz (reproducible: fixed mtimes and owners) with manifest.json.
+
+  --out <dir>   output directory (default dist/release)
+  --help        show this help`;
+
+export interface BuiltArtifact {
+  tarball: string;
+  sha256: string;
+  bytes: number;
+}
+
+/**
+ * `sourceRoot` is the tree whose app/ is bundled (a git worktree of an older release for a
+ * rollback); packages always come from this checkout's node_modules.
+ */
+export async function buildArtifact(outDir: string, sourceRoot: string = ROOT): Promise<BuiltArtifact> {
+  const staging = join(outDir, "staging");
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  await build({
+    absWorkingDir: sourceRoot,
+    nodePaths: [join(ROOT, "node_modules")],
+    entryPoints: { "app/gateway/main": "app/gateway/main.ts", "app/core/main": "app/core/main.ts" },
+    outdir: staging,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    sourcemap: "linked",
+    external: EXTERNAL_PACKAGES,
+    // CommonJS dependencies inside an ESM bundle still call require().
+    banner: {
+      js: "import { createRequire as __cqCreateRequire } from 'node:module'; const require = __cqCreateRequire(import.meta.url);",
+    },
+    logLevel: "warning",
+  });
+  await cp(join(sourceRoot, "app/gateway/admin/static"), join(staging, "app/gateway/static"), {
+    recursive: true,
+  });
+  for (const pkg of EXTERNAL_PACKAGES) {
+    await cp(join(ROOT, "node_modules", pkg), join(staging, "node_modules", pkg), {
+      recursive: true,
+      dereference: true,
+    });
+  }
+  const rootPackage = JSON.parse(await readFile(join(sourceRoot, "package.json"), "utf8")) as {
+    name: string;
+    version: string;
+  };
+  await writeFile(
+    join(staging, "package.json"),
+    `${JSON.stringify({ name: rootPackage.name, version: rootPackage.version, type: "module", private: true }, null, 2)}\n`,
+  );
+
+  const tarball = join(outDir, "codequery-release.tar.gz");
+  // Same inputs → same bytes → same hash: no re-rollout when nothing changed.
+  await $({
+    quiet: true,
+  })`tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C ${staging} -cf - . | gzip -n > ${tarball}`;
+  const bytes = await readFile(tarball);
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  await writeFile(
+    join(outDir, "manifest.json"),
+    `${JSON.stringify({ file: "codequery-release.tar.gz", sha256, bytes: bytes.length, version: rootPackage.version }, null, 2)}\n`,
+  );
+  await rm(staging, { recursive: true, force: true });
+  return { tarball, sha256, bytes: bytes.length };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  if (argv.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const out = typeof argv.out === "string" ? argv.out : join(ROOT, "dist/release");
+  try {
+    const artifact = await buildArtifact(out);
+    console.log(
+      `${chalk.green("✓")} ${artifact.tarball} ${chalk.dim(`${(artifact.bytes / 1024 / 1024).toFixed(1)} MiB sha256 ${artifact.sha256.slice(0, 16)}…`)}`,
+    );
+  } catch (error) {
+    console.error(chalk.red(`build-artifact: ${(error as Error).message.split("\n")[0]}`));
+    process.exit(1);
+  }
+}

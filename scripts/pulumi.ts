@@ -1,0 +1,175 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * `make preview|deploy|rollback ENV=...`: the Pulumi CLI for one stack, with the release artifact
+ * built first and the policy pack enforced. Nothing is simulated: without the CLI it stops.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { $, chalk, minimist, spinner, which } from "zx";
+import { buildArtifact } from "./build-artifact.js";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const ENVIRONMENTS = ["dev", "staging", "prod"];
+const COMMANDS = ["preview", "deploy", "rollback"] as const;
+type Command = (typeof COMMANDS)[number];
+
+export const INSTALL_HINT =
+  "pulumi CLI not found on PATH: install it (curl -fsSL https://get.pulumi.com | sh, or see https://www.pulumi.com/docs/install/), then run `pulumi login` and try again";
+
+const HELP = `Usage: npx tsx scripts/pulumi.ts <preview|deploy|rollback> --env <dev|staging|prod> [options]
+
+  preview    build the artifact, \`pulumi preview\` with the policy pack (changes nothing)
+  deploy     build the artifact, \`pulumi up\` with the policy pack, wait for the Gateway's
+             health check, print the stack outputs
+  rollback   rebuild the artifact from an earlier git ref (--to) and deploy it: rolls the
+             application back on the current infrastructure code
+
+Options:
+  --env <env>          stack to act on (default dev)
+  --to <git ref>       rollback: release tag or commit to return to (e.g. v0.3.1)
+  --skip-build         use the artifact already in dist/release
+  --health-timeout <s> seconds to wait for GET <gatewayUrl>/ to answer 200 (default 600)
+  --help               show this help`;
+
+/** A failure with one line for the operator; `reported` when that line is already printed. */
+class DeployError extends Error {
+  constructor(
+    message: string,
+    readonly reported = false,
+  ) {
+    super(message);
+  }
+}
+
+interface Options {
+  command: Command;
+  env: string;
+  to?: string;
+  skipBuild: boolean;
+  healthTimeoutSeconds: number;
+}
+
+function parseOptions(args: string[]): Options | "help" {
+  const parsed = minimist(args, {
+    string: ["env", "to", "health-timeout"],
+    boolean: ["skip-build", "help"],
+    alias: { h: "help" },
+  });
+  if (parsed.help) return "help";
+  const command = parsed._[0] as Command | undefined;
+  if (!command || !COMMANDS.includes(command))
+    throw new DeployError(`expected a command: ${COMMANDS.join(", ")} (see --help)`);
+  const env = (parsed.env as string | undefined) ?? "dev";
+  if (!ENVIRONMENTS.includes(env))
+    throw new DeployError(`--env must be one of ${ENVIRONMENTS.join(", ")}, got "${env}"`);
+  if (command === "rollback" && !parsed.to)
+    throw new DeployError("rollback needs --to <git ref> (a release tag or commit)");
+  const healthTimeoutSeconds = Number(parsed["health-timeout"] ?? 600);
+  if (!Number.isInteger(healthTimeoutSeconds) || healthTimeoutSeconds < 0)
+    throw new DeployError("--health-timeout must be a whole number of seconds");
+  return {
+    command,
+    env,
+    to: parsed.to as string | undefined,
+    skipBuild: Boolean(parsed["skip-build"]),
+    healthTimeoutSeconds,
+  };
+}
+
+async function build(o: Options): Promise<void> {
+  if (o.skipBuild) return;
+  const out = join(ROOT, "dist/release");
+  if (o.command !== "rollback") {
+    const artifact = await spinner("building the release artifact", () => buildArtifact(out));
+    console.log(`${chalk.green("✓")} artifact ${chalk.dim(artifact.sha256.slice(0, 16))}`);
+    return;
+  }
+  const tree = await mkdtemp(join(tmpdir(), "codequery-rollback-"));
+  try {
+    await $({ cwd: ROOT, quiet: true })`git worktree add --detach ${tree} ${o.to}`;
+    const artifact = await spinner(`building the release artifact from ${o.to}`, () =>
+      buildArtifact(out, tree),
+    );
+    console.log(`${chalk.green("✓")} artifact from ${o.to} ${chalk.dim(artifact.sha256.slice(0, 16))}`);
+  } finally {
+    await $({ cwd: ROOT, quiet: true, nothrow: true })`git worktree remove --force ${tree}`;
+    await rm(tree, { recursive: true, force: true });
+  }
+}
+
+/** Polls GET <url>/ until it answers 200, for at most `timeoutSeconds`. */
+async function waitForHealth(url: string, timeoutSeconds: number): Promise<void> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let last = "no answer yet";
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(10_000) });
+      if (res.status === 200) return;
+      last = `HTTP ${res.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+  }
+  throw new DeployError(
+    `the Gateway at ${url} did not pass its health check within ${timeoutSeconds}s (${last})`,
+  );
+}
+
+async function run(o: Options): Promise<void> {
+  await build(o);
+  const stack = ["--stack", o.env, "--cwd", ROOT];
+  if (o.command === "preview") {
+    await $({ stdio: "inherit" })`pulumi preview ${stack} --policy-pack ${join(ROOT, "policy")} --diff`;
+    return;
+  }
+  try {
+    await $({ stdio: "inherit" })`pulumi up ${stack} --policy-pack ${join(ROOT, "policy")} --yes`;
+    const outputs = JSON.parse(
+      (await $({ quiet: true })`pulumi stack output ${stack} --json`).stdout,
+    ) as Record<string, string>;
+    for (const [name, value] of Object.entries(outputs))
+      console.log(`  ${chalk.cyan(name.padEnd(22))} ${value}`);
+    if (/^https?:\/\//.test(outputs.gatewayUrl ?? "")) {
+      await spinner(`waiting for ${outputs.gatewayUrl}/ to answer 200`, () =>
+        waitForHealth(outputs.gatewayUrl!, o.healthTimeoutSeconds),
+      );
+      console.log(`${chalk.green("✓")} ${o.env} is healthy at ${outputs.gatewayUrl}`);
+    } else {
+      console.log(chalk.yellow(`no public URL in ${o.env}: ${outputs.gatewayUrl ?? "(none)"}`));
+    }
+  } catch (error) {
+    console.error(chalk.red(`${o.command} of ${o.env} failed: ${(error as Error).message.split("\n")[0]}`));
+    console.error(
+      `To roll back the application: ${chalk.bold(`make rollback ENV=${o.env} TO=<previous release tag>`)}; ` +
+        `infrastructure changes: revert the commit and \`make deploy ENV=${o.env}\`, or \`pulumi stack history --stack ${o.env}\` to see what changed.`,
+    );
+    throw new DeployError(`${o.command} failed`, true);
+  }
+}
+
+export async function main(args: string[]): Promise<number> {
+  try {
+    const options = parseOptions(args);
+    if (options === "help") {
+      console.log(HELP);
+      return 0;
+    }
+    if (!(await which("pulumi", { nothrow: true }))) throw new DeployError(INSTALL_HINT);
+    await run(options);
+    return 0;
+  } catch (error) {
+    if (error instanceof DeployError) {
+      if (!error.reported) console.error(chalk.red(error.message));
+      return 1;
+    }
+    console.error(chalk.red(`pulumi.ts: ${(error as Error).message.split("\n")[0]}`));
+    return 1;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.exit(await main(process.argv.slice(2)));
+}
