@@ -36,6 +36,10 @@ beforeAll(async () => {
       },
     },
     requestCounts: () => ({ total: 12, errors: 1 }),
+    coreStatus: async (keyId) =>
+      keyId === "aaaaaaaaaaaa"
+        ? { registered: true, answering: true, registered_at: "2026-06-01T00:00:00.000Z" }
+        : { registered: false, answering: null, registered_at: null },
     signInFailuresPerMinute: 3,
   });
   app.use(router.routes());
@@ -221,6 +225,32 @@ describe("admin API calls with the session", () => {
     const res = await fetch(`${base}/admin/session`, { method: "DELETE", headers: { cookie: session } });
     expect(res.status).toBe(204);
     expect((await health({ cookie: session, "x-csrf-token": csrf })).status).toBe(200);
+  });
+});
+
+describe("Core status", () => {
+  it("tells the signed-in admin whether a key's Core answers", async () => {
+    const { session, csrf } = await signIn();
+    const headers = { cookie: session, "x-csrf-token": csrf };
+    const res = await fetch(`${base}/admin/api/cores/aaaaaaaaaaaa`, { headers });
+    expect(await res.json()).toEqual({
+      key_id: "aaaaaaaaaaaa",
+      registered: true,
+      answering: true,
+      registered_at: "2026-06-01T00:00:00.000Z",
+    });
+    expect(
+      (await fetch(`${base}/admin/api/cores/bbbbbbbbbbbb`, { headers }).then((r) => r.json())) as object,
+    ).toMatchObject({ registered: false });
+  });
+
+  it("refuses a malformed key id and callers who are not the admin", async () => {
+    const { session, csrf } = await signIn();
+    const bad = await fetch(`${base}/admin/api/cores/..%2F..%2Fetc`, {
+      headers: { cookie: session, "x-csrf-token": csrf },
+    });
+    expect(bad.status).toBe(400);
+    expect((await fetch(`${base}/admin/api/cores/aaaaaaaaaaaa`)).status).toBe(401);
   });
 });
 

@@ -7,6 +7,7 @@ import { readJsonBody } from "../../common/http.js";
 import type { Logger } from "../../common/logger.js";
 import type { AuditRecord, AuditSink } from "../store/types.js";
 import { createAdminAssets } from "./assets.js";
+import type { CoreStatus } from "./core-status.js";
 import { clearSessionCookie, readSessionCookie, setSessionCookie, type SecureCookies } from "./cookie.js";
 import { createHealthReporter, type AdminHealthDeps } from "./health.js";
 import { adminSecurityHeaders } from "./security-headers.js";
@@ -21,7 +22,11 @@ export interface AdminRouterDeps extends AdminHealthDeps {
   secureCookies?: SecureCookies;
   /** wrong admin keys accepted per IP per minute before sign-in answers 429 (default 10) */
   signInFailuresPerMinute?: number;
+  /** whether a key's Core is registered and answering (core-status.ts); the page shows "registered" without it */
+  coreStatus?: (keyId: string) => Promise<CoreStatus>;
 }
+
+const KEY_ID = /^[a-z0-9]{12}$/;
 
 const signInBody = z.object(
   { admin_key: z.string().min(1).max(1024) },
@@ -131,6 +136,14 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
   router.get("/admin/api/health", async (ctx) => {
     await requireAdmin(ctx);
     ctx.body = await health();
+  });
+
+  router.get("/admin/api/cores/:keyId", async (ctx) => {
+    await requireAdmin(ctx);
+    const keyId = ctx.params.keyId ?? "";
+    if (!KEY_ID.test(keyId)) throw new BadRequestError("Expected a key id: 12 characters a-z, 0-9");
+    if (!deps.coreStatus) throw new NotFoundError("This Gateway does not check Cores from the admin page");
+    ctx.body = { key_id: keyId, ...(await deps.coreStatus(keyId)) };
   });
 
   return router;

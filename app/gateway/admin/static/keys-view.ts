@@ -138,9 +138,36 @@ export function createKeysView(hooks: KeysViewHooks) {
     }
   };
 
+  // Asks the Gateway whether each registered Core answers; a Gateway without the check (404)
+  // or a failed check leaves the cell at "registered".
+  const checkCores = async (rows: KeyRow[]) => {
+    await Promise.all(
+      rows
+        .filter((r) => r.core.registered)
+        .map(async (r) => {
+          try {
+            const status = await apiCall<{ answering: boolean | null; detail?: string }>(
+              "GET",
+              `/admin/api/cores/${enc(r.keyId)}`,
+            );
+            const core = coreSummary({ ...r.core, answering: status.answering });
+            const cellNode = tbody.querySelector(
+              `tr[data-key-id="${CSS.escape(r.keyId)}"] td[data-label="Core"]`,
+            );
+            cellNode?.replaceChildren(badge(core.text, core.kind));
+            if (status.detail && cellNode) (cellNode as HTMLElement).title = status.detail;
+          } catch {
+            // keep "registered"
+          }
+        }),
+    );
+  };
+
   return {
     async load(): Promise<void> {
-      render(toKeyRows(await apiCall<unknown>("GET", "/api-keys"), Date.now()));
+      const rows = toKeyRows(await apiCall<unknown>("GET", "/api-keys"), Date.now());
+      render(rows);
+      void checkCores(rows);
     },
   };
 }
