@@ -15,6 +15,7 @@ import { AuthFailureLimiter } from "./middleware/auth-failure-limit.js";
 import { authenticate } from "./middleware/authenticate.js";
 import { keyGenerationGuard } from "./middleware/generation-guard.js";
 import { httpMetrics } from "./middleware/http-metrics.js";
+import { jsonNotFound } from "./middleware/not-found.js";
 import { RATE_WINDOW_SECONDS, rateLimitPerKey } from "./middleware/rate-limit.js";
 import { gatewayRequestLogger } from "./middleware/request-log.js";
 import type { LimiterFactory } from "./rate-limiters.js";
@@ -126,6 +127,7 @@ export async function createGateway(
   app.use(gatewayRequestLogger(logger));
   app.use(httpMetrics(metrics));
   app.use(errorHandler(logger, "detail"));
+  app.use(jsonNotFound());
   const routers = [
     healthRoutes({ version: GATEWAY_VERSION }),
     apiKeyRoutes({ config, keys, usage, tunnels, audit, authenticated, generateGuard }),

@@ -21,6 +21,15 @@ describe("API key lifecycle over HTTP", () => {
     expect(res.body.status).toBe("ok");
   });
 
+  it("answers unknown routes and wrong methods with JSON", async () => {
+    const missing = await gw.call("GET", "/nope");
+    expect(missing.status).toBe(404);
+    expect(missing.body.detail).toMatch(/No route for GET \/nope/);
+    const wrong = await gw.call("PUT", "/api-keys/generate", { key: gw.adminKey });
+    expect(wrong.status).toBe(405);
+    expect(wrong.body.detail).toMatch(/POST/);
+  });
+
   it("generates a key with the defaults, shown once in the documented shape", async () => {
     const res = await gw.call("POST", "/api-keys/generate", { key: gw.adminKey });
     expect(res.status).toBe(200);
