@@ -312,4 +312,46 @@ describe("createCoreProxy: streamed responses", () => {
     expect(outcome.bytes).toBeLessThanOrEqual(1000);
     await expect.poll(() => gateway.errors).toEqual(["response_too_large"]);
   });
+
+  it("cuts the caller's stream when the Core drops it mid-way", async () => {
+    const { gateway } = await setUp((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write("data: first\n\n", () => setImmediate(() => res.socket?.destroy()));
+    });
+    const outcome = await new Promise<{ body: string; completed: boolean }>((resolve) => {
+      let body = "";
+      const req = request(`${gateway.url}/mcp`, { method: "POST", agent: false }, (res) => {
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (body += c));
+        res.on("end", () => resolve({ body, completed: true }));
+        res.on("error", () => resolve({ body, completed: false }));
+      });
+      req.on("error", () => resolve({ body, completed: false }));
+      req.end("{}");
+    });
+    expect(outcome.completed).toBe(false);
+    expect(outcome.body).toBe("data: first\n\n");
+    await expect.poll(() => gateway.errors).toEqual(["connection_failed"]);
+  });
+
+  it("closes the Core's stream when the caller leaves, without counting an error", async () => {
+    let coreStreamClosed = false;
+    const { gateway } = await setUp((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write("data: hello\n\n");
+      res.on("close", () => (coreStreamClosed = true));
+    });
+    await new Promise<void>((resolve, reject) => {
+      const req = request(`${gateway.url}/mcp`, { method: "POST", agent: false }, (res) => {
+        res.once("data", () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on("error", (err) => (req.destroyed ? undefined : reject(err)));
+      req.end("{}");
+    });
+    await expect.poll(() => coreStreamClosed, { timeout: 10_000 }).toBe(true);
+    expect(gateway.errors).toEqual([]);
+  });
 });

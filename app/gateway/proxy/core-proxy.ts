@@ -1,15 +1,15 @@
 import { EventEmitter } from "node:events";
-import type { IncomingHttpHeaders } from "node:http";
-import { pipeline, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { Context } from "koa";
 import { Agent, type Dispatcher } from "undici";
 import { BadGatewayError, PayloadTooLargeError } from "../../common/errors.js";
 import type { Logger } from "../../common/logger.js";
 import { systemResolver, type HostResolver } from "../tunnels/resolve-host.js";
-import { byteLimit, readCappedBody, readRequestBody } from "./body-limits.js";
+import { readCappedBody, readRequestBody } from "./body-limits.js";
 import { createGuardedConnector } from "./guarded-connector.js";
 import { headersForCaller, headersForCore } from "./headers.js";
 import { classifyProxyFailure, ResponseTooLargeError, type ProxyErrorKind } from "./proxy-errors.js";
+import { isEventStream, relayEventStream } from "./stream-relay.js";
 
 export interface CoreProxyOptions {
   /** DNS resolution, then TCP + TLS handshake (each bounded by this) */
@@ -95,7 +95,15 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
     path: string,
     forwardOptions: ForwardOptions = {},
   ) {
-    const base = new URL(target.url);
+    let base: URL;
+    try {
+      base = new URL(target.url);
+    } catch (err) {
+      report("connection_failed", err, ctx);
+      throw new BadGatewayError(
+        "The Core's registered URL is not valid; restart the Core so it registers again",
+      );
+    }
     if (!options.allowInsecure && base.protocol !== "https:") {
       report("insecure_target", new Error(`registered Core URL uses ${base.protocol}`), ctx);
       throw new BadGatewayError(
@@ -153,7 +161,7 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
     }
 
     if (isEventStream(coreHeaders) && !forwardOptions.rewriteJson) {
-      respondWithStream(ctx, statusCode, coreHeaders, coreBody, options.maxResponseBytes, (err) => {
+      relayEventStream(ctx, statusCode, coreHeaders, coreBody, options.maxResponseBytes, (err) => {
         if (!abort.aborted) report(classifyProxyFailure(err).kind, err, ctx);
       });
       return;
@@ -210,30 +218,6 @@ function corePath(base: URL, path: string, querystring: string): string {
 function discard(body: Readable): void {
   body.on("error", () => undefined);
   body.destroy();
-}
-
-function isEventStream(headers: IncomingHttpHeaders): boolean {
-  return /^text\/event-stream\b/i.test(String(headers["content-type"] ?? ""));
-}
-
-/** Relays a streamed body (server-sent events) as it arrives, within the size cap. */
-function respondWithStream(
-  ctx: Context,
-  status: number,
-  coreHeaders: IncomingHttpHeaders,
-  coreBody: Readable,
-  limitBytes: number,
-  onFailure: (err: unknown) => void,
-) {
-  const limited = byteLimit(limitBytes);
-  ctx.status = status;
-  for (const [name, value] of Object.entries(headersForCaller(coreHeaders))) ctx.set(name, value);
-  // A failure mid-stream destroys `limited`; Koa then drops the caller's connection, which is
-  // the only honest signal once the status line has gone out.
-  pipeline(coreBody, limited, (err) => {
-    if (err) onFailure(err);
-  });
-  ctx.body = limited;
 }
 
 function rewriteJsonPayload(payload: Buffer, rewrite: (doc: unknown) => unknown): Buffer {

@@ -17,11 +17,24 @@ export type ProxyErrorKind =
 
 export const CORE_TIMEOUT_MESSAGE = "The Core did not answer in time";
 
-/** The Core's body passed the Gateway's limit. */
+/**
+ * The Core's body passed the Gateway's limit. `expose` tells Koa's default error listener the
+ * failure is already handled (logged, counted) when it cuts a stream.
+ */
 export class ResponseTooLargeError extends Error {
   override name = "ResponseTooLargeError";
+  readonly expose = true;
   constructor(readonly limitBytes: number) {
     super(`response larger than ${limitBytes} bytes`);
+  }
+}
+
+/** A streamed response was cut because the Core failed mid-stream (already logged and counted). */
+export class StreamCutError extends Error {
+  override name = "StreamCutError";
+  readonly expose = true;
+  constructor(cause: unknown) {
+    super("The Core's stream failed", { cause });
   }
 }
 
