@@ -1,0 +1,80 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { parseGatewaySecret } from "../../app/gateway/secrets/gateway-secret-schema.js";
+import { RunbookError } from "./cli.js";
+import type { SettingSource } from "./settings.js";
+
+/** Where the Gateway and its admin key are found: flags → environment → stack outputs. */
+export const GATEWAY_SETTINGS = {
+  gatewayUrl: { flag: "url", env: ["GATEWAY_URL"], output: "gatewayUrl" },
+  adminApiKey: { env: ["ADMIN_API_KEY"] },
+  adminSecretId: { flag: "secret-id", env: ["ADMIN_SECRET_ID"], output: "secretArn" },
+} satisfies Record<string, SettingSource>;
+
+/** The admin key: ADMIN_API_KEY, else read from the Secrets Manager secret (never printed). */
+export async function resolveAdminKey(
+  settings: { adminApiKey?: string; adminSecretId?: string },
+  secrets: SecretsManagerClient,
+): Promise<string> {
+  if (settings.adminApiKey) return settings.adminApiKey;
+  if (!settings.adminSecretId) {
+    throw new RunbookError("no admin key: set ADMIN_API_KEY, or ADMIN_SECRET_ID (or stack output secretArn)");
+  }
+  const res = await secrets.send(new GetSecretValueCommand({ SecretId: settings.adminSecretId }));
+  return parseGatewaySecret(settings.adminSecretId, res.SecretString).admin_api_key;
+}
+
+export interface AdminReply<T> {
+  status: number;
+  body: T;
+}
+
+/**
+ * The Gateway's admin API over HTTP, authenticated with the admin key in `X-API-KEY` (never in a
+ * URL). A non-2xx answer becomes a RunbookError carrying the Gateway's `detail` message.
+ */
+export class GatewayAdminClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly adminKey: string,
+    private readonly timeoutMs = 30_000,
+  ) {}
+
+  async request<T>(method: string, path: string, body?: unknown, key = this.adminKey): Promise<T> {
+    const reply = await this.send<T>(method, path, body, key);
+    if (reply.status >= 200 && reply.status < 300) return reply.body;
+    const detail = (reply.body as { detail?: unknown } | null)?.detail;
+    throw new RunbookError(
+      `Gateway answered ${reply.status} to ${method} ${path}: ${typeof detail === "string" ? detail : "no detail"}`,
+    );
+  }
+
+  /** The raw answer, whatever its status (for probes such as "is this key accepted yet?"). */
+  async send<T>(method: string, path: string, body?: unknown, key = this.adminKey): Promise<AdminReply<T>> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, `${this.baseUrl}/`), {
+        method,
+        headers: {
+          "X-API-KEY": key,
+          accept: "application/json",
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      throw new RunbookError(
+        `cannot reach the Gateway at ${this.baseUrl} (${cause}); if it is down, see --store`,
+      );
+    }
+    const text = await res.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = { detail: text.slice(0, 200) };
+    }
+    return { status: res.status, body: parsed as T };
+  }
+}
