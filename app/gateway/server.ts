@@ -156,6 +156,7 @@ export async function createGateway(
 
   usage.start(config.usageFlushMs);
   let server: Server | undefined;
+  let closing: Promise<void> | undefined;
   const gateway: Gateway = {
     app,
     async listen() {
@@ -169,11 +170,15 @@ export async function createGateway(
       const host = config.host.includes(":") ? `[${config.host}]` : config.host;
       return `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
     },
-    async close() {
-      if (server) await closeServer(server, 5_000);
-      await usage.stop();
-      await deps.forward.close?.();
-      deps.secrets.close?.();
+    close() {
+      // Idempotent: a signal handler and a test may both ask.
+      closing ??= (async () => {
+        if (server) await closeServer(server, 5_000);
+        await usage.stop();
+        await deps.forward.close?.();
+        deps.secrets.close?.();
+      })();
+      return closing;
     },
     flushUsage: () => usage.flush(),
   };
