@@ -158,7 +158,7 @@ describe("createCoreProxy: what the caller receives", () => {
         {
           connection: "keep-alive, x-core-hop",
           "x-core-hop": "1",
-          "keep-alive": "timeout=5",
+          "keep-alive": "timeout=99, max=7",
           "proxy-authenticate": "Basic",
           "set-cookie": ["cq_admin_session=stolen; Path=/"],
           "alt-svc": 'h3=":443"',
@@ -171,7 +171,7 @@ describe("createCoreProxy: what the caller receives", () => {
     for (const name of ["x-core-hop", "proxy-authenticate", "set-cookie", "alt-svc"]) {
       expect(reply.headers[name], name).toBeUndefined();
     }
-    expect(reply.headers["keep-alive"] ?? "").not.toBe("timeout=5");
+    expect(reply.headers["keep-alive"] ?? "").not.toContain("max=7");
     expect(reply.headers["x-core-e2e"]).toBe("kept");
     expect(reply.headers["content-type"]).toBe("application/json");
     expect(reply.headers["content-length"]).toBe(String(JSON.stringify({ ok: true }).length));
