@@ -21,6 +21,8 @@ export interface GatewayHostsArgs {
   secretArn: pulumi.Input<string>;
   logRetentionDays: number;
   hostedCore: boolean;
+  /** the Gateway's public URL (from the ingress), written to its environment */
+  publicUrl?: pulumi.Input<string>;
   /** when set, hosts take Gateway traffic from this security group only, and register in the target group */
   alb?: { securityGroupId: pulumi.Input<string>; targetGroupArn: pulumi.Input<string> };
   /** dev only: SSH from this CIDR (otherwise SSM Session Manager) */
@@ -130,8 +132,9 @@ export class GatewayHosts extends pulumi.ComponentResource {
         args.secretArn,
         this.rateLimitTable.name,
         this.logGroup.name,
+        args.publicUrl,
       ])
-      .apply(([bucket, artifactKey, kmsKeyArn, secretArn, rateLimitTable, logGroup]) =>
+      .apply(([bucket, artifactKey, kmsKeyArn, secretArn, rateLimitTable, logGroup, publicUrl]) =>
         Buffer.from(
           renderUserData({
             environment: args.environment,
@@ -143,6 +146,7 @@ export class GatewayHosts extends pulumi.ComponentResource {
             rateLimitTable,
             logGroupName: logGroup,
             hostedCore: args.hostedCore,
+            publicUrl,
           }),
         ).toString("base64"),
       );

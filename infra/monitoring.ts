@@ -16,6 +16,7 @@ export type AlarmName =
 
 export interface MonitoringArgs {
   environment: string;
+  region: string;
   kmsKeyArn: pulumi.Input<string>;
   accountId: pulumi.Input<string>;
   alarmEmail: string;
@@ -159,18 +160,7 @@ export class Monitoring extends pulumi.ComponentResource {
       `${name}-dashboard`,
       {
         dashboardName: `codequery-${args.environment}`,
-        dashboardBody: pulumi.jsonStringify({
-          widgets: [
-            {
-              type: "alarm",
-              x: 0,
-              y: 0,
-              width: 24,
-              height: 6,
-              properties: { title: "CodeQuery alarms", alarms: this.alarms.map((a) => a.arn) },
-            },
-          ],
-        }),
+        dashboardBody: pulumi.jsonStringify({ widgets: dashboardWidgets(this.alarms, args, namespace) }),
       },
       { parent: this },
     );
@@ -241,4 +231,65 @@ export class Monitoring extends pulumi.ComponentResource {
       ),
     );
   }
+}
+
+/** Alarms on top; then host CPU, Gateway auth failures and 429s, and (with an ALB) traffic, 5xx, p99. */
+function dashboardWidgets(alarms: aws.cloudwatch.MetricAlarm[], args: MonitoringArgs, namespace: string) {
+  const graph = (title: string, metrics: unknown[][], x: number, y: number, stat = "Sum") => ({
+    type: "metric",
+    x,
+    y,
+    width: 12,
+    height: 6,
+    properties: { title, metrics, stat, period: 300, region: args.region, view: "timeSeries" },
+  });
+  const widgets: unknown[] = [
+    {
+      type: "alarm",
+      x: 0,
+      y: 0,
+      width: 24,
+      height: 4,
+      properties: { title: "CodeQuery alarms", alarms: alarms.map((a) => a.arn) },
+    },
+    graph(
+      "Host CPU %",
+      [["AWS/EC2", "CPUUtilization", "AutoScalingGroupName", args.autoScalingGroupName]],
+      0,
+      4,
+      "Average",
+    ),
+    graph(
+      "Auth failures and rate-limited requests",
+      [
+        [namespace, "AuthFailures"],
+        [namespace, "RateLimited"],
+      ],
+      12,
+      4,
+    ),
+  ];
+  if (args.alb) {
+    const lb = ["LoadBalancer", args.alb.arnSuffix];
+    widgets.push(
+      graph(
+        "Requests and 5xx",
+        [
+          ["AWS/ApplicationELB", "RequestCount", ...lb],
+          ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", ...lb],
+          ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", ...lb],
+        ],
+        0,
+        10,
+      ),
+      graph(
+        "Target response time p99 (s)",
+        [["AWS/ApplicationELB", "TargetResponseTime", ...lb]],
+        12,
+        10,
+        "p99",
+      ),
+    );
+  }
+  return widgets;
 }

@@ -20,6 +20,8 @@ export interface UserDataInput {
   rateLimitTable: string;
   logGroupName: string;
   hostedCore: boolean;
+  /** the public https address (ALB / domain), when there is one */
+  publicUrl?: string;
 }
 
 /** Sandboxing every unit gets; each line narrows what a compromised process could touch. */
@@ -88,6 +90,7 @@ function gatewayEnv(i: UserDataInput): string {
     "RATE_LIMIT_STORE=dynamodb",
     `RATE_LIMIT_TABLE=${i.rateLimitTable}`,
     "TRUST_PROXY=true",
+    ...(i.publicUrl ? [`GATEWAY_PUBLIC_URL=${i.publicUrl}`] : []),
     "LOG_LEVEL=info",
     "",
   ].join("\n");

@@ -193,6 +193,7 @@ export function createStack(config: StackConfig) {
       secretArn: secret.arn,
       logRetentionDays: config.logRetentionDays,
       hostedCore: config.hostedCore,
+      publicUrl: ingress?.url,
       alb: ingress
         ? { securityGroupId: ingress.securityGroup.id, targetGroupArn: ingress.targetGroup.arn }
         : undefined,
@@ -217,6 +218,7 @@ export function createStack(config: StackConfig) {
     prefix,
     {
       environment: env,
+      region: config.region,
       kmsKeyArn: key.arn,
       accountId,
       alarmEmail: config.alarmEmail,

@@ -231,6 +231,20 @@ export function stackInvariants(env: "dev" | "staging" | "prod", run: () => Stac
     ).toEqual(["AuthFailures", "RateLimited"]);
   });
 
+  it("builds a dashboard with every alarm and the Gateway's log metrics", () => {
+    const dashboard = named("aws:cloudwatch/dashboard:Dashboard", `${p}-dashboard`).inputs;
+    expect(dashboard.dashboardName).toBe(p);
+    const widgets = (
+      JSON.parse(dashboard.dashboardBody as string) as {
+        widgets: Array<{ type: string; properties: { alarms?: string[]; metrics?: unknown[][] } }>;
+      }
+    ).widgets;
+    expect(widgets[0]!.properties.alarms).toHaveLength(
+      run().ofType("aws:cloudwatch/metricAlarm:MetricAlarm").length,
+    );
+    expect(JSON.stringify(widgets)).toContain(`"CodeQuery/${env}","AuthFailures"`);
+  });
+
   it("security events (KMS, bucket policy, secret, Gateway role, root use) are routed to the alarm topic", () => {
     const rules = run().ofType("aws:cloudwatch/eventRule:EventRule");
     expect(rules.map((r) => r.name.slice(p.length + 1)).sort()).toEqual([
