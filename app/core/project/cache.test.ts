@@ -81,6 +81,18 @@ describe("cache freshness", () => {
     expect((await core.search({ query: "needle" })).results.map((r) => r.path)).toEqual(["pkg/t.txt"]);
   });
 
+  it("drops a symlink at once when its target is swapped for one that leads outside", async () => {
+    const core = settledProject({ "real/b.txt": "b", "links/keep.txt": "k" });
+    project!.symlink("links/alias.txt", "../real/b.txt");
+    age(project!.root);
+    expect(listedFiles(await core.structure())).toContain("links/alias.txt");
+    project!.remove("real/b.txt");
+    project!.symlink("real/b.txt", `${project!.outside}/secret.txt`);
+    const files = listedFiles(await core.structure());
+    expect(files).not.toContain("links/alias.txt");
+    expect(files).not.toContain("real/b.txt");
+  });
+
   it("serves cached content while a file is unchanged", () => {
     const core = settledProject({ "a.txt": "hello" });
     core.readFiles(["a.txt"]);

@@ -3,7 +3,7 @@
  * credentials and VCS internals. Checked against every path segment, case-insensitively, so a
  * directory named `.ssh` hides everything below it and `!.env` in a .gitignore cannot expose it.
  */
-const EXACT = new Set([
+const EXACT = [
   ".env",
   ".git",
   ".hg",
@@ -25,7 +25,7 @@ const EXACT = new Set([
   "credentials.json",
   "secrets.json",
   "service-account.json",
-]);
+];
 
 const PREFIXES = [".env.", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"];
 
@@ -49,12 +49,16 @@ export const DENY_LIST_PATTERNS: readonly string[] = [
   ...SUFFIXES.map((s) => `*${s}`),
 ];
 
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+// One case-insensitive regular expression: this runs for every entry of every listing.
+const DENIED = new RegExp(
+  `^(?:${EXACT.map(escape).join("|")})$|^(?:${PREFIXES.map(escape).join("|")})|(?:${SUFFIXES.map(escape).join("|")})$`,
+  "i",
+);
+
 export function isDeniedName(name: string): boolean {
-  const lower = name.toLowerCase();
-  if (EXACT.has(lower)) return true;
-  for (const prefix of PREFIXES) if (lower.startsWith(prefix)) return true;
-  for (const suffix of SUFFIXES) if (lower.endsWith(suffix)) return true;
-  return false;
+  return DENIED.test(name);
 }
 
 /** True when any segment of a relative path ("a/b/c") is denied. */

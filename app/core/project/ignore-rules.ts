@@ -9,7 +9,23 @@ export interface DirRules {
   /** Directory the rules belong to, relative to the root ("" for the root). */
   base: string;
   matcher: Ignore;
+  /**
+   * True when no pattern contains a "/" (other than a trailing one): such patterns match a name
+   * at any depth, so testing the bare name decides, and the matcher's cache hits on repeated names.
+   */
+  namesOnly: boolean;
+  /** For names-only rules: name (with "/" for a directory) → verdict. Bounded, cleared when full. */
+  verdicts: Map<string, Verdict>;
 }
+
+/** What one directory's rules say about a path: nothing, ignore it, or re-include it. */
+const enum Verdict {
+  None = 0,
+  Ignored = 1,
+  Unignored = 2,
+}
+
+const MAX_VERDICTS = 50_000;
 
 interface CachedRules {
   /** Signatures of the ignore files that existed when the rules were read, in name order. */
@@ -56,15 +72,20 @@ export class IgnoreRules {
     }
     const matcher = ignore();
     let any = false;
+    let namesOnly = true;
     for (const { name } of files) {
       try {
-        matcher.add(readFileSync(join(dirAbs, name), "utf8"));
+        const text = readFileSync(join(dirAbs, name), "utf8");
+        matcher.add(text);
+        namesOnly &&= hasOnlyNamePatterns(text);
         any = true;
       } catch {
         // An unreadable ignore file contributes no rules (and is re-read once it changes).
       }
     }
-    const rules = any ? { base: dirRel, matcher } : undefined;
+    const rules = any
+      ? { base: dirRel, matcher, namesOnly, verdicts: new Map<string, Verdict>() }
+      : undefined;
     this.cache.set(dirRel, { files, rules });
     return rules;
   }
@@ -108,14 +129,63 @@ export class IgnoreRules {
   }
 }
 
-/** git semantics over a chain: the deepest rules that say anything about the path decide. */
+/**
+ * git semantics over a chain: the deepest rules that say anything about the path decide. Callers
+ * test a path only after its parent directories passed, as the tree walk does.
+ */
 export function isIgnoredBy(chain: readonly DirRules[], relPath: string, isDirectory: boolean): boolean {
+  const slash = relPath.lastIndexOf("/");
+  return isEntryIgnoredBy(
+    chain,
+    slash < 0 ? "" : relPath.slice(0, slash),
+    relPath.slice(slash + 1),
+    isDirectory,
+  );
+}
+
+/** Same as isIgnoredBy for the entry `name` of directory `dirRel`; builds the full path only if a rule needs it. */
+export function isEntryIgnoredBy(
+  chain: readonly DirRules[],
+  dirRel: string,
+  name: string,
+  isDirectory: boolean,
+): boolean {
   let ignored = false;
-  for (const { base, matcher } of chain) {
-    const local = base === "" ? relPath : relPath.slice(base.length + 1);
-    const result = matcher.test(isDirectory ? `${local}/` : local);
-    if (result.ignored) ignored = true;
-    else if (result.unignored) ignored = false;
+  for (const rules of chain) {
+    const verdict = verdictOf(rules, dirRel, name, isDirectory);
+    if (verdict === Verdict.Ignored) ignored = true;
+    else if (verdict === Verdict.Unignored) ignored = false;
   }
   return ignored;
+}
+
+function verdictOf(rules: DirRules, dirRel: string, name: string, isDirectory: boolean): Verdict {
+  if (rules.namesOnly) {
+    const key = isDirectory ? `${name}/` : name;
+    let verdict = rules.verdicts.get(key);
+    if (verdict === undefined) {
+      verdict = toVerdict(rules.matcher.test(key));
+      if (rules.verdicts.size >= MAX_VERDICTS) rules.verdicts.clear();
+      rules.verdicts.set(key, verdict);
+    }
+    return verdict;
+  }
+  const relPath = dirRel === "" ? name : `${dirRel}/${name}`;
+  const local = rules.base === "" ? relPath : relPath.slice(rules.base.length + 1);
+  return toVerdict(rules.matcher.test(isDirectory ? `${local}/` : local));
+}
+
+function toVerdict(result: { ignored: boolean; unignored: boolean }): Verdict {
+  return result.ignored ? Verdict.Ignored : result.unignored ? Verdict.Unignored : Verdict.None;
+}
+
+/** True when every pattern in an ignore file is a bare name or glob (no "/" except a trailing one). */
+export function hasOnlyNamePatterns(text: string): boolean {
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const pattern = (line.startsWith("!") ? line.slice(1) : line).replace(/\/+$/, "");
+    if (pattern.includes("/")) return false;
+  }
+  return true;
 }

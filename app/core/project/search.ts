@@ -59,7 +59,7 @@ export async function searchProject(deps: SearchDeps, request: SearchRequest): P
   const matchesGlob = request.glob ? compileGlob(request.glob) : () => true;
 
   const needle = request.ignoreCase ? query.toLowerCase() : query;
-  const { files } = await deps.tree.current();
+  const files = (await deps.tree.current()).files();
   const results: SearchMatch[] = [];
   let searched = 0;
   let truncated = false;

@@ -2,7 +2,7 @@ import { readdirSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isDeniedName } from "./deny-list.js";
 import { nowNs, signatureOf, stillValid, type Signature } from "./file-signature.js";
-import { isIgnoredBy, type DirRules, type IgnoreRules } from "./ignore-rules.js";
+import { isEntryIgnoredBy, type DirRules, type IgnoreRules } from "./ignore-rules.js";
 import { isInside } from "./paths.js";
 
 /** `{ ".": {directories, files}, "src": {...} }`: one entry per non-empty visible directory. */
@@ -10,18 +10,23 @@ export type Structure = Record<string, { directories: string[]; files: string[] 
 
 export interface TreeSnapshot {
   structure: Structure;
-  /** Every visible file, relative to the root, in listing order. */
-  files: string[];
+  /** Every visible file, relative to the root, in listing order (built on first use). */
+  files(): string[];
 }
 
 interface RawEntries {
   files: string[];
   dirs: string[];
   links: string[];
+  /** Ignore-file names among `files`. */
+  ignoreFiles: Set<string>;
 }
 
 interface DirNode {
+  rel: string;
   signature: Signature;
+  /** Rules that apply to this directory's entries (ancestors' and its own). */
+  chain: DirRules[];
   raw: RawEntries;
   rules: DirRules | undefined;
   visibleFiles: string[];
@@ -50,6 +55,8 @@ export class ProjectTree {
   private root: DirNode | undefined;
   private snapshot: TreeSnapshot | undefined;
   private inFlight: Promise<TreeSnapshot> | undefined;
+  /** Every directory of the last walk, when all of them were settled: the fast freshness check. */
+  private settledNodes: DirNode[] | undefined;
   private lastYield = 0;
 
   constructor(
@@ -60,8 +67,34 @@ export class ProjectTree {
 
   /** Concurrent callers share one walk. */
   current(): Promise<TreeSnapshot> {
+    if (!this.inFlight && this.snapshot && this.unchangedSinceLastWalk())
+      return Promise.resolve(this.snapshot);
     this.inFlight ??= this.refresh().finally(() => (this.inFlight = undefined));
     return this.inFlight;
+  }
+
+  /**
+   * The warm path: one stat per directory (plus its ignore files and symlinks), no listing, no
+   * filtering, no allocation of a new tree. Any difference, or anything not yet settled, sends
+   * the caller to the incremental walk.
+   */
+  private unchangedSinceLastWalk(): boolean {
+    const nodes = this.settledNodes;
+    if (!nodes) return false;
+    const capturedAt = this.clockNs();
+    for (const node of nodes) {
+      const abs = node.rel === "" ? this.rootReal : join(this.rootReal, node.rel);
+      const stats = statSync(abs, { bigint: true, throwIfNoEntry: false });
+      if (!stats?.isDirectory() || signatureOf(stats, capturedAt).key !== node.signature.key) return false;
+      if (node.raw.ignoreFiles.size > 0 && this.rules.rulesFor(node.rel, node.raw.ignoreFiles) !== node.rules)
+        return false;
+      if (
+        node.raw.links.length > 0 &&
+        this.resolveLinks(node.rel, node.chain, node.raw.links).key !== node.linkKey
+      )
+        return false;
+    }
+    return true;
   }
 
   private async refresh(): Promise<TreeSnapshot> {
@@ -70,6 +103,7 @@ export class ProjectTree {
     const node = result?.node ?? emptyNode();
     if (!this.snapshot || !result || result.changed) this.snapshot = buildSnapshot(node);
     this.root = node;
+    this.settledNodes = result ? settledNodesOf(node) : undefined;
     return this.snapshot;
   }
 
@@ -84,11 +118,10 @@ export class ProjectTree {
     if (!stats?.isDirectory()) return undefined;
     const signature = signatureOf(stats, capturedAt);
     const rawUnchanged = prev !== undefined && stillValid(prev.signature, signature);
-    const raw = rawUnchanged ? prev.raw : readRaw(abs);
+    const raw = rawUnchanged ? prev.raw : readRaw(abs, this.rules.fileNames);
     let changed = !rawUnchanged && (prev === undefined || !sameRaw(prev.raw, raw));
 
-    const present = new Set(raw.files.filter((n) => this.rules.fileNames.includes(n)));
-    const rules = present.size > 0 ? this.rules.rulesFor(rel, present) : undefined;
+    const rules = raw.ignoreFiles.size > 0 ? this.rules.rulesFor(rel, raw.ignoreFiles) : undefined;
     const ownChainChanged = chainChanged || rules !== prev?.rules;
     const chain = rules ? [...parentChain, rules] : parentChain;
 
@@ -98,8 +131,8 @@ export class ProjectTree {
       visibleFiles = prev.visibleFiles;
       visibleDirs = prev.visibleDirs;
     } else {
-      visibleFiles = raw.files.filter((n) => isVisible(chain, rel, n, false));
-      visibleDirs = raw.dirs.filter((n) => isVisible(chain, rel, n, true));
+      visibleFiles = visibleOnly(chain, rel, raw.files, false);
+      visibleDirs = visibleOnly(chain, rel, raw.dirs, true);
       changed ||=
         !prev || !sameList(prev.visibleFiles, visibleFiles) || !sameList(prev.visibleDirs, visibleDirs);
     }
@@ -119,7 +152,9 @@ export class ProjectTree {
       children.set(name, child.node);
     }
     const node: DirNode = {
+      rel,
       signature,
+      chain,
       raw,
       rules,
       visibleFiles,
@@ -160,12 +195,24 @@ export class ProjectTree {
 
 function isVisible(chain: DirRules[], dirRel: string, name: string, isDirectory: boolean): boolean {
   if (isDeniedName(name)) return false;
-  if (chain.length === 0) return true;
-  return !isIgnoredBy(chain, dirRel === "" ? name : `${dirRel}/${name}`, isDirectory);
+  return chain.length === 0 || !isEntryIgnoredBy(chain, dirRel, name, isDirectory);
 }
 
-function readRaw(abs: string): RawEntries {
-  const raw: RawEntries = { files: [], dirs: [], links: [] };
+/** The visible names; the same array when all are visible (the common case), to spare the allocation. */
+function visibleOnly(chain: DirRules[], dirRel: string, names: string[], isDirectory: boolean): string[] {
+  for (let i = 0; i < names.length; i++) {
+    if (!isVisible(chain, dirRel, names[i] as string, isDirectory)) {
+      const kept = names.slice(0, i);
+      for (let j = i + 1; j < names.length; j++)
+        if (isVisible(chain, dirRel, names[j] as string, isDirectory)) kept.push(names[j] as string);
+      return kept;
+    }
+  }
+  return names;
+}
+
+function readRaw(abs: string, ignoreFileNames: readonly string[]): RawEntries {
+  const raw: RawEntries = { files: [], dirs: [], links: [], ignoreFiles: new Set() };
   let entries;
   try {
     entries = readdirSync(abs, { withFileTypes: true });
@@ -177,6 +224,7 @@ function readRaw(abs: string): RawEntries {
     else if (entry.isDirectory()) raw.dirs.push(entry.name);
     else if (entry.isSymbolicLink()) raw.links.push(entry.name);
   }
+  for (const name of ignoreFileNames) if (raw.files.includes(name)) raw.ignoreFiles.add(name);
   raw.files.sort();
   raw.dirs.sort();
   raw.links.sort();
@@ -191,10 +239,25 @@ function sameRaw(a: RawEntries, b: RawEntries): boolean {
   return sameList(a.files, b.files) && sameList(a.dirs, b.dirs) && sameList(a.links, b.links);
 }
 
+/** All nodes of the tree, or undefined when one changed too recently to be trusted unchecked. */
+function settledNodesOf(root: DirNode): DirNode[] | undefined {
+  const nodes: DirNode[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as DirNode;
+    if (!node.signature.settled) return undefined;
+    nodes.push(node);
+    for (const child of node.children.values()) stack.push(child);
+  }
+  return nodes;
+}
+
 function emptyNode(): DirNode {
   return {
+    rel: "",
+    chain: [],
     signature: { key: "", settled: false },
-    raw: { files: [], dirs: [], links: [] },
+    raw: { files: [], dirs: [], links: [], ignoreFiles: new Set() },
     rules: undefined,
     visibleFiles: [],
     visibleDirs: [],
@@ -205,23 +268,28 @@ function emptyNode(): DirNode {
   };
 }
 
+/** The answer shares arrays with the cached nodes: callers must treat it as read-only. */
 function buildSnapshot(root: DirNode): TreeSnapshot {
   const structure: Structure = {};
-  const files: string[] = [];
   const visit = (rel: string, node: DirNode) => {
-    const dirFiles =
+    const files =
       node.linkFiles.length > 0 ? [...node.visibleFiles, ...node.linkFiles].sort() : node.visibleFiles;
     const directories =
       node.linkDirs.length > 0 ? [...node.visibleDirs, ...node.linkDirs].sort() : node.visibleDirs;
-    if (dirFiles.length > 0 || directories.length > 0) {
-      structure[rel === "" ? "." : rel] = { directories: [...directories], files: [...dirFiles] };
-    }
-    for (const name of dirFiles) files.push(rel === "" ? name : `${rel}/${name}`);
+    if (files.length > 0 || directories.length > 0)
+      structure[rel === "" ? "." : rel] = { directories, files };
     for (const name of node.visibleDirs) {
       const child = node.children.get(name);
       if (child) visit(rel === "" ? name : `${rel}/${name}`, child);
     }
   };
   visit("", root);
-  return { structure, files };
+  let files: string[] | undefined;
+  return {
+    structure,
+    files: () =>
+      (files ??= Object.entries(structure).flatMap(([dir, entry]) =>
+        entry.files.map((name) => (dir === "." ? name : `${dir}/${name}`)),
+      )),
+  };
 }
