@@ -1,6 +1,9 @@
+import { DynamoDB } from "@aws-sdk/client-dynamodb";
 import { RateLimiterDynamo, RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { motoEndpoint, uniqueName } from "../store/aws-test-support.js";
+import { startSerialMoto } from "../store/serial-moto.js";
+import type { MotoServer } from "../../../test/support/moto.js";
 import { createRateLimitDynamoClient, ensureRateLimitTable } from "./rate-limit-table.js";
 import { createKeyRateLimiter, createRateLimiter } from "./rate-limiter.js";
 
@@ -29,9 +32,9 @@ describe("ensureRateLimitTable", () => {
 });
 
 /*
- * Requests to the shared table are sent one at a time, alternating instances: moto_server does
- * not serialize concurrent updates of one item (seen: two window-opening creates both winning),
- * while DynamoDB does — concurrency is its guarantee; sharing the count is what we test here.
+ * Requests to the shared moto are sent one at a time, alternating instances: the shared
+ * moto_server does not serialize concurrent updates of one item (seen: two window-opening creates
+ * both winning), DynamoDB does. The racing test below runs on a serial moto instead.
  */
 describe("createRateLimiter", () => {
   it("builds a memory limiter that refuses past its points", async () => {
@@ -90,6 +93,43 @@ describe("createRateLimiter", () => {
     const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
     expect(refused.reason).toBeInstanceOf(RateLimiterRes);
   });
+});
+
+describe("two instances racing on one DynamoDB table", () => {
+  let moto: MotoServer;
+  let clients: DynamoDB[];
+  let raceTable: string;
+
+  // A moto that serializes requests, as DynamoDB serializes updates of one item. Generous
+  // timeouts: a timed-out call would fall back to the per-instance insurance limiter.
+  beforeAll(async () => {
+    moto = await startSerialMoto();
+    clients = [0, 1].map(
+      () =>
+        new DynamoDB({ endpoint: moto.url, region: "us-east-1", requestHandler: { requestTimeout: 30_000 } }),
+    );
+    raceTable = uniqueName("cq-rate-race");
+    await ensureRateLimitTable(clients[0]!, raceTable);
+  });
+  afterAll(async () => {
+    clients?.forEach((c) => c.destroy());
+    await moto?.stop();
+  });
+
+  it("never admits more than the points in total, whichever instance answers", async () => {
+    const options = {
+      store: "dynamodb" as const,
+      points: 10,
+      duration: 60,
+      keyPrefix: "race",
+      table: raceTable,
+    };
+    const limiters = clients.map((dynamoClient) => createRateLimiter({ ...options, dynamoClient }));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => limiters[i % 2]!.consume("key-9")),
+    );
+    expect(allowedCount(results)).toBe(10);
+  }, 60_000);
 });
 
 describe("createKeyRateLimiter (a limit per API key)", () => {

@@ -20,8 +20,8 @@ export function testS3Client(endpoint = motoEndpoint()): S3Client {
   return createS3Client({ endpoint, region: "us-east-1" });
 }
 
-export function testKmsClient(): KMSClient {
-  return new KMSClient({ endpoint: motoEndpoint(), region: "us-east-1" });
+export function testKmsClient(endpoint = motoEndpoint()): KMSClient {
+  return new KMSClient({ endpoint, region: "us-east-1" });
 }
 
 export async function createTestBucket(client: S3Client, prefix = "cq-test"): Promise<string> {
@@ -31,8 +31,8 @@ export async function createTestBucket(client: S3Client, prefix = "cq-test"): Pr
 }
 
 /** A fresh symmetric KMS key; returns its key id. */
-export async function createTestKmsKey(description: string): Promise<string> {
-  const kms = testKmsClient();
+export async function createTestKmsKey(description: string, endpoint = motoEndpoint()): Promise<string> {
+  const kms = testKmsClient(endpoint);
   try {
     const created = await kms.send(new CreateKeyCommand({ Description: description }));
     return created.KeyMetadata!.KeyId!;

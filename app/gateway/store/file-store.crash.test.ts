@@ -24,7 +24,7 @@ describe("FileRecordStore under kill -9 and several processes", () => {
     const acknowledgedKeys: string[] = [];
     let acknowledgedCounter = 0;
     for (let round = 0; round < 3; round++) {
-      const { child, lines } = startStoreWriter(dir, "loop");
+      const { child, lines } = startStoreWriter(dir, ["loop"]);
       // Kill after a varying number of acknowledgements, while the writer is busy writing.
       const killAfter = 40 + round * 17;
       const record = (line: string) => {
@@ -70,8 +70,8 @@ describe("FileRecordStore under kill -9 and several processes", () => {
     const dir = tempDir();
     const perProcess = 25;
     const writers = [
-      startStoreWriter(dir, "increment", String(perProcess)),
-      startStoreWriter(dir, "increment", String(perProcess)),
+      startStoreWriter(dir, ["increment", String(perProcess)]),
+      startStoreWriter(dir, ["increment", String(perProcess)]),
     ];
     for (const { lines } of writers) expect((await lines.next()).value).toBe("done");
     const store = new FileRecordStore({ dir });

@@ -5,13 +5,16 @@
  */
 import { createServer, connect, type Server, type Socket } from "node:net";
 
-export type ProxyMode = "forward" | "reset" | "slowdown";
+/** reset-once: the next connection is reset, then forward; lose-answer-once: the next request reaches the endpoint but its answer is cut, then forward */
+export type ProxyMode = "forward" | "reset" | "reset-once" | "slowdown" | "lose-answer-once";
 
 export interface LoopbackProxy {
   url: string;
   mode: ProxyMode;
   /** connections accepted since start */
   connections: number;
+  /** switches mode and drops open connections, so the next request sees the new mode */
+  setMode(mode: ProxyMode): Promise<void>;
   stop(): Promise<void>;
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -31,6 +34,11 @@ export async function startLoopbackProxy(target: string): Promise<LoopbackProxy>
     url: "",
     mode: "forward",
     connections: 0,
+    async setMode(mode) {
+      proxy.mode = mode;
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => setImmediate(resolve));
+    },
     async stop() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
@@ -50,11 +58,26 @@ export async function startLoopbackProxy(target: string): Promise<LoopbackProxy>
     client.on("close", () => sockets.delete(client));
     client.on("error", () => undefined);
     if (proxy.mode === "reset") return void client.resetAndDestroy();
+    if (proxy.mode === "reset-once") {
+      proxy.mode = "forward";
+      return void client.resetAndDestroy();
+    }
     if (proxy.mode === "slowdown") {
       client.once("data", () => client.end(SLOWDOWN));
       return;
     }
     const upstream = connect(Number(targetPort), hostname);
+    if (proxy.mode === "lose-answer-once") {
+      proxy.mode = "forward";
+      sockets.add(upstream);
+      upstream.on("error", () => client.destroy());
+      upstream.once("data", () => {
+        client.destroy();
+        upstream.destroy();
+      });
+      client.pipe(upstream);
+      return;
+    }
     sockets.add(upstream);
     upstream.on("close", () => sockets.delete(upstream));
     upstream.on("error", () => client.destroy());

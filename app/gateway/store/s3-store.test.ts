@@ -1,10 +1,11 @@
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestBucket, createTestKmsKey, motoEndpoint, testS3Client } from "./aws-test-support.js";
-import { StoreUnavailableError } from "./errors.js";
+import { PreconditionFailedError, StoreUnavailableError } from "./errors.js";
 import { startLoopbackProxy, type LoopbackProxy } from "./loopback-proxy.js";
 import { recordStoreContract } from "./record-store.contract.js";
 import { S3RecordStore } from "./s3-store.js";
+import { startSerialMoto } from "./serial-moto.js";
 import { startStoreWriter, stopStoreWriters } from "./store-writer.js";
 
 const client = testS3Client();
@@ -73,7 +74,7 @@ describe("S3RecordStore when S3 is unreachable or throttling", () => {
   });
 
   it("retries a bounded number of times on dropped connections", async () => {
-    proxy.mode = "reset";
+    await proxy.setMode("reset");
     const before = proxy.connections;
     try {
       const error = await store.put("keys", "reset", { schema: 1 }).catch((e: unknown) => e);
@@ -86,8 +87,25 @@ describe("S3RecordStore when S3 is unreachable or throttling", () => {
     expect(await store.get("keys", "reset")).toBeNull();
   });
 
+  it("treats a conditional put whose answer was lost, then refused on retry, as written", async () => {
+    const etag = await store.put("keys", "lost-answer", { schema: 1, v: 1 });
+    await proxy.setMode("lose-answer-once");
+    await store.put("keys", "lost-answer", { schema: 1, v: 2 }, { ifMatch: etag });
+    expect((await store.get<{ v: number }>("keys", "lost-answer"))?.value.v).toBe(2);
+  });
+
+  it("still refuses a retried conditional put when another writer changed the record", async () => {
+    const etag = await store.put("keys", "other-writer", { schema: 1, v: 1 });
+    await store.put("keys", "other-writer", { schema: 1, v: 2 });
+    // The first attempt is reset; the retry meets the other writer's record, identical content and all.
+    await proxy.setMode("reset-once");
+    await expect(
+      store.put("keys", "other-writer", { schema: 1, v: 2 }, { ifMatch: etag }),
+    ).rejects.toBeInstanceOf(PreconditionFailedError);
+  });
+
   it("retries on 503 SlowDown and then answers StoreUnavailableError", async () => {
-    proxy.mode = "slowdown";
+    await proxy.setMode("slowdown");
     const before = proxy.connections;
     try {
       await expect(store.list("keys")).rejects.toBeInstanceOf(StoreUnavailableError);
@@ -101,18 +119,24 @@ describe("S3RecordStore when S3 is unreachable or throttling", () => {
 
 describe("S3RecordStore shared by two processes", () => {
   it("loses no update when two processes increment the same record concurrently", async () => {
-    const bucket = await createTestBucket(client, "cq-two-procs");
-    const perProcess = 15;
-    const writers = [
-      startStoreWriter(`s3://${bucket}`, "increment", String(perProcess)),
-      startStoreWriter(`s3://${bucket}`, "increment", String(perProcess)),
-    ];
+    const moto = await startSerialMoto();
+    const serialClient = testS3Client(moto.url);
     try {
+      const bucket = await createTestBucket(serialClient, "cq-two-procs");
+      const perProcess = 15;
+      const args = ["increment", String(perProcess)];
+      const env = { AWS_ENDPOINT_URL: moto.url };
+      const writers = [
+        startStoreWriter(`s3://${bucket}`, args, env),
+        startStoreWriter(`s3://${bucket}`, args, env),
+      ];
       for (const { lines } of writers) expect((await lines.next()).value).toBe("done");
+      const store = new S3RecordStore({ client: serialClient, bucket });
+      expect((await store.get<{ n: number }>("usage", "counter"))!.value.n).toBe(2 * perProcess);
     } finally {
       await stopStoreWriters();
+      serialClient.destroy();
+      await moto.stop();
     }
-    const store = new S3RecordStore({ client, bucket });
-    expect((await store.get<{ n: number }>("usage", "counter"))!.value.n).toBe(2 * perProcess);
   }, 120_000);
 });

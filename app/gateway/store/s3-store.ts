@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type PutObjectCommandInput,
@@ -27,6 +29,8 @@ export interface S3RecordStoreOptions {
   listPageSize?: number;
 }
 
+/** object metadata (x-amz-meta-cq-write-id) naming the put that wrote the object */
+const WRITE_ID = "cq-write-id";
 /** Parallel GETs while listing: enough to be quick, few enough not to trip throttling. */
 const LIST_CONCURRENCY = 8;
 
@@ -77,11 +81,14 @@ export class S3RecordStore implements RecordStore {
     assertKindAndId(kind, id);
     const key = this.objectKey(kind, id);
     const body = JSON.stringify(value, null, 2) + "\n";
+    // Tags this write so a retry can tell "my earlier attempt landed" from "someone else wrote".
+    const writeId = randomUUID();
     const input: PutObjectCommandInput = {
       Bucket: this.options.bucket,
       Key: key,
       Body: body,
       ContentType: "application/json",
+      Metadata: { [WRITE_ID]: writeId },
       ...(this.options.kmsKeyId
         ? { ServerSideEncryption: "aws:kms", SSEKMSKeyId: this.options.kmsKeyId }
         : {}),
@@ -101,17 +108,27 @@ export class S3RecordStore implements RecordStore {
     } catch (err) {
       // S3 answers an If-Match on a missing object with 404: the condition failed all the same.
       const lost = isPreconditionFailure(err) || (options.ifMatch !== undefined && isNotFound(err));
-      if (!lost)
-        throw err instanceof Error && isNotFound(err)
-          ? new StoreUnavailableError(undefined, { cause: err })
-          : err;
-      // A retried conditional put may fail only because our first attempt did land (its answer
-      // was lost): then the stored body is ours and the write succeeded.
+      if (!lost) throw isNotFound(err) ? new StoreUnavailableError(undefined, { cause: err }) : err;
+      // A retried conditional put may fail only because an earlier attempt of this very write
+      // landed (its answer was lost): then the stored object carries our write id.
       if (retried) {
-        const stored = await this.getObject(key);
-        if (stored !== null && stored.body === body) return stored.etag;
+        const etag = await this.etagIfWrittenBy(key, writeId);
+        if (etag !== undefined) return etag;
       }
       throw new PreconditionFailedError(kind, id);
+    }
+  }
+
+  private async etagIfWrittenBy(key: string, writeId: string): Promise<string | undefined> {
+    try {
+      const head = await withAwsRetries(
+        () => this.options.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key })),
+        { policy: this.options.retry, isFinal: isNotFound },
+      );
+      return head.Metadata?.[WRITE_ID] === writeId ? head.ETag : undefined;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
     }
   }
 

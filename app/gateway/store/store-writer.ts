@@ -8,11 +8,13 @@ const children: ChildProcess[] = [];
 
 export function startStoreWriter(
   target: string,
-  ...args: string[]
+  args: string[],
+  env: Record<string, string> = {},
 ): { child: ChildProcess; lines: AsyncIterableIterator<string> } {
   // `node --import tsx` (not the tsx CLI, which forks a grandchild) so SIGKILL hits the writer itself.
   const child = spawn(process.execPath, ["--import", "tsx", FIXTURE, target, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...env },
   });
   children.push(child);
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
