@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import Koa from "koa";
 import { closeServer, errorHandler, requestId, safeEqual } from "../common/http.js";
 import { createLogger, type Logger } from "../common/logger.js";
+import { createCoreStatus } from "./admin/core-status.js";
 import { createAdminRouter } from "./admin/routes.js";
 import { createAdminSessions, type AdminSessions } from "./admin/session.js";
 import { createAuditRecorder } from "./audit-recorder.js";
@@ -122,6 +123,12 @@ export async function createGateway(
     metrics,
   });
 
+  // The admin page's "is its Core answering" probe, through the same SSRF guard as the proxy.
+  const coreStatus = createCoreStatus({
+    describe: (keyId) => tunnels.describe(keyId),
+    allowInsecure: config.allowInsecureTunnels,
+  });
+
   const app = new Koa({ proxy: config.trustProxy });
   app.use(requestId());
   app.use(gatewayRequestLogger(logger));
@@ -150,6 +157,7 @@ export async function createGateway(
       version: GATEWAY_VERSION,
       now,
       metrics: metrics.registry,
+      coreStatus: (keyId) => coreStatus.status(keyId),
     }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
@@ -176,6 +184,7 @@ export async function createGateway(
         if (server) await closeServer(server, 5_000);
         await usage.stop();
         await deps.forward.close?.();
+        await coreStatus.close();
         deps.secrets.close?.();
       })();
       return closing;

@@ -12,6 +12,10 @@ describe("proxy to the caller's Core", () => {
   beforeAll(async () => {
     gw = await startTestGateway({ GATEWAY_PUBLIC_URL: "https://gateway.example.com" });
     core = await startFakeCore((req, res, received) => {
+      if (req.url === "/") {
+        res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+        return;
+      }
       if (req.headers.authorization !== `Bearer ${TOKEN}`) {
         res.writeHead(401, { "content-type": "application/json" }).end('{"error":"Invalid API Key"}');
         return;
@@ -128,6 +132,16 @@ describe("proxy to the caller's Core", () => {
     const res = await gw.call("GET", "/files/structure", { key: stale.api_key });
     expect(res.status).toBe(502);
     expect(res.body.detail).toMatch(/register/);
+  });
+
+  it("tells the admin page whether a key's Core is registered and answering", async () => {
+    const up = await gw.call("GET", `/admin/api/cores/${user.key_id}`, { key: gw.adminKey });
+    expect(up.status).toBe(200);
+    expect(up.body).toMatchObject({ key_id: user.key_id, registered: true, answering: true });
+    const other = await gw.generateKey();
+    const none = await gw.call("GET", `/admin/api/cores/${other.key_id}`, { key: gw.adminKey });
+    expect(none.body).toMatchObject({ registered: false, answering: null });
+    expect((await gw.call("GET", `/admin/api/cores/${user.key_id}`, { key: user.api_key })).status).toBe(401);
   });
 
   it("refuses the admin key on proxied routes", async () => {
