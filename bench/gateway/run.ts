@@ -5,7 +5,8 @@
  * overhead against the targets: added p50 under 1 ms, proxied throughput at least 50% of direct.
  *
  * Added latency is measured over one connection (no queueing, so the difference is the
- * Gateway's own cost); throughput over several connections.
+ * Gateway's own cost); throughput over several connections. The CPU time each process spent per
+ * request is printed too: on a shared, loaded machine it moves less than wall-clock figures.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -92,6 +93,8 @@ interface Pair {
   gateway: LoadResult;
   /** CPU the Gateway process spent per proxied request: a figure machine load disturbs less */
   gatewayCpuMicrosPerRequest: number;
+  /** CPU the Core process spent per request, straight and through the Gateway */
+  coreCpuMicrosPerRequest: { direct: number; gateway: number };
 }
 
 interface Comparison {
@@ -161,22 +164,30 @@ async function main(): Promise<void> {
         const seconds = Math.floor(options.duration / options.rounds);
         const runs: Record<"direct" | "gateway", LoadSamples[]> = { direct: [], gateway: [] };
         let gatewayCpuMicros = 0;
+        const coreCpuMicros = { direct: 0, gateway: 0 };
         for (let round = 0; round < options.rounds; round++) {
           // ABBA order: neither path always runs first after a change of load.
           const order = round % 2 === 0 ? (["direct", "gateway"] as const) : (["gateway", "direct"] as const);
           for (const path of order) {
             const cpuBefore = path === "gateway" ? await gateway.cpuMicros() : 0;
+            const coreCpuBefore = await core.cpuMicros();
             runs[path].push(
               await runLoad(request(path === "direct" ? core.url : gateway.url), connections, seconds),
             );
             if (path === "gateway") gatewayCpuMicros += (await gateway.cpuMicros()) - cpuBefore;
+            coreCpuMicros[path] += (await core.cpuMicros()) - coreCpuBefore;
           }
           process.stdout.write(".");
         }
         process.stdout.write(" done\n");
         const viaGateway = summarise(runs.gateway);
+        const direct = summarise(runs.direct);
         return {
-          direct: summarise(runs.direct),
+          direct,
+          coreCpuMicrosPerRequest: {
+            direct: coreCpuMicros.direct / Math.max(1, direct.requests),
+            gateway: coreCpuMicros.gateway / Math.max(1, viaGateway.requests),
+          },
           gateway: viaGateway,
           gatewayCpuMicrosPerRequest: gatewayCpuMicros / Math.max(1, viaGateway.requests),
         };
@@ -230,7 +241,18 @@ async function waitUntilProxied(gatewayUrl: string, apiKey: string): Promise<voi
 function report(results: Comparison[], options: Options): boolean {
   const ms = (v: number) => v.toFixed(3);
   const table = new Table({
-    head: ["endpoint", "conns", "path", "rps", "p50 ms", "p99 ms", "requests", "failed", "gateway CPU/req"],
+    head: [
+      "endpoint",
+      "conns",
+      "path",
+      "rps",
+      "p50 ms",
+      "p99 ms",
+      "requests",
+      "failed",
+      "Core CPU/req",
+      "Gateway CPU/req",
+    ],
     style: process.env.NO_COLOR || !process.stdout.isTTY ? { head: [], border: [] } : { head: ["cyan"] },
   });
   for (const r of results) {
@@ -251,6 +273,7 @@ function report(results: Comparison[], options: Options): boolean {
           ms(result.p99),
           result.requests,
           result.failures,
+          `${Math.round(pair.coreCpuMicrosPerRequest[label])} µs`,
           label === "gateway" ? `${Math.round(pair.gatewayCpuMicrosPerRequest)} µs` : "",
         ]);
       }
