@@ -11,7 +11,15 @@ export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 /** Alarms that can page (notify the on-call topic) instead of only showing on the dashboard. */
-export const PAGEABLE_ALARMS = ["statusCheck", "cpu", "alb5xx", "unhealthyHosts", "p99Latency", "authFailures", "rateLimited"] as const;
+export const PAGEABLE_ALARMS = [
+  "statusCheck",
+  "cpu",
+  "alb5xx",
+  "unhealthyHosts",
+  "p99Latency",
+  "authFailures",
+  "rateLimited",
+] as const;
 export type PageableAlarm = (typeof PAGEABLE_ALARMS)[number];
 
 /** Thrown when a setting is missing or wrong; the message names the key (`codequery:alarmEmail: ...`). */
@@ -56,9 +64,12 @@ const bool = (defaultValue: boolean) =>
     "true or false",
   );
 
-const json = <T extends z.ZodType>(inner: T, what: string) => fromString(inner, (raw) => JSON.parse(raw) as unknown, what);
+const json = <T extends z.ZodType>(inner: T, what: string) =>
+  fromString(inner, (raw) => JSON.parse(raw) as unknown, what);
 
-const roleArn = z.string({ error: "expected an IAM role ARN" }).regex(ROLE_ARN, "expected an IAM role ARN like arn:aws:iam::123456789012:role/name");
+const roleArn = z
+  .string({ error: "expected an IAM role ARN" })
+  .regex(ROLE_ARN, "expected an IAM role ARN like arn:aws:iam::123456789012:role/name");
 
 const alarmsSchema = z.object({
   cpuPercent: z.number().min(1).max(100),
@@ -71,53 +82,94 @@ const alarmsSchema = z.object({
 
 const schema = z
   .object({
-    "aws:region": z.string({ error: "is required (e.g. us-east-1)" }).regex(REGION, "expected an AWS region like us-east-1"),
+    "aws:region": z
+      .string({ error: "is required (e.g. us-east-1)" })
+      .regex(REGION, "expected an AWS region like us-east-1"),
     environment: z.enum(ENVIRONMENTS, { error: "expected dev, staging or prod" }),
     owner: z.string({ error: "is required (team that owns the stack, used as the owner tag)" }).min(1),
-    backupRegion: z.string({ error: "is required (e.g. us-west-2)" }).regex(REGION, "expected an AWS region like us-west-2"),
-    instanceType: z.string({ error: "is required (e.g. t3.small)" }).regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "expected an EC2 instance type like t3.small"),
+    backupRegion: z
+      .string({ error: "is required (e.g. us-west-2)" })
+      .regex(REGION, "expected an AWS region like us-west-2"),
+    instanceType: z
+      .string({ error: "is required (e.g. t3.small)" })
+      .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "expected an EC2 instance type like t3.small"),
     minInstances: wholeNumber(1, 20),
     maxInstances: wholeNumber(1, 20),
     alarmEmail: z.email({ error: "expected an e-mail address for alarm notifications" }),
     retentionDays: wholeNumber(1, 3650),
     logRetentionDays: fromString(
       z.union(
-        [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].map((n) => z.literal(n)),
-        { error: "expected a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ... days)" },
+        [
+          1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+          3653,
+        ].map((n) => z.literal(n)),
+        {
+          error:
+            "expected a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ... days)",
+        },
       ),
       (raw) => Number(raw),
       "a number of days",
     ),
     kmsRotationPeriodDays: wholeNumber(90, 2560),
     kmsDeletionWindowDays: wholeNumber(7, 30),
-    adminRoleArns: json(z.array(roleArn, { error: "expected a list of IAM role ARNs" }).min(1, "expected at least one IAM role ARN"), "a list of IAM role ARNs"),
+    adminRoleArns: json(
+      z
+        .array(roleArn, { error: "expected a list of IAM role ARNs" })
+        .min(1, "expected at least one IAM role ARN"),
+      "a list of IAM role ARNs",
+    ),
     breakGlassRoleArn: roleArn,
+    deployerRoleArn: roleArn,
     domain: z
       .string()
-      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, "expected a DNS name like gateway.example.com")
+      .regex(
+        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/,
+        "expected a DNS name like gateway.example.com",
+      )
       .optional(),
     certificateArn: z.string().regex(CERT_ARN, "expected an ACM certificate ARN").optional(),
     sshCidr: z.cidrv4({ error: "expected an IPv4 CIDR like 203.0.113.10/32" }).optional(),
     hostedCore: bool(false),
     enableAlb: bool(false),
     detailedMonitoring: bool(false),
-    vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "expected a VPC id like vpc-0abc").optional(),
-    subnetIds: json(z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "expected subnet ids")).min(2, "expected at least two subnets in two AZs"), "a list of subnet ids").optional(),
+    vpcId: z
+      .string()
+      .regex(/^vpc-[0-9a-f]+$/, "expected a VPC id like vpc-0abc")
+      .optional(),
+    subnetIds: json(
+      z
+        .array(z.string().regex(/^subnet-[0-9a-f]+$/, "expected subnet ids"))
+        .min(2, "expected at least two subnets in two AZs"),
+      "a list of subnet ids",
+    ).optional(),
     artifactPath: z.string().min(1).default("dist/release/codequery-release.tar.gz"),
     alarms: json(alarmsSchema, "an object of alarm thresholds"),
   })
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
-    if (c.maxInstances < c.minInstances) issue("maxInstances", `must be at least minInstances (${c.minInstances})`);
-    if (c.environment === "prod" && c.minInstances < 2) issue("minInstances", "prod needs at least 2 instances (two availability zones)");
-    if (c.environment === "prod" && !c.certificateArn) issue("certificateArn", "prod requires an ACM certificate ARN (HTTPS on the load balancer)");
-    if (c.environment !== "dev" && c.sshCidr) issue("sshCidr", "SSH is allowed in dev only; use SSM Session Manager");
-    if (c.sshCidr === "0.0.0.0/0") issue("sshCidr", "refusing SSH from the whole internet; give your own address (/32)");
-    if (c.backupRegion === c["aws:region"]) issue("backupRegion", "must differ from aws:region (backups survive a regional outage)");
+    if (c.maxInstances < c.minInstances)
+      issue("maxInstances", `must be at least minInstances (${c.minInstances})`);
+    if (c.environment === "prod" && c.minInstances < 2)
+      issue("minInstances", "prod needs at least 2 instances (two availability zones)");
+    if (c.environment === "prod" && !c.certificateArn)
+      issue("certificateArn", "prod requires an ACM certificate ARN (HTTPS on the load balancer)");
+    if (c.environment !== "dev" && c.sshCidr)
+      issue("sshCidr", "SSH is allowed in dev only; use SSM Session Manager");
+    if (c.sshCidr === "0.0.0.0/0")
+      issue("sshCidr", "refusing SSH from the whole internet; give your own address (/32)");
+    if (c.backupRegion === c["aws:region"])
+      issue("backupRegion", "must differ from aws:region (backups survive a regional outage)");
     if (c.certificateArn && !c.certificateArn.startsWith(`arn:aws:acm:${c["aws:region"]}:`)) {
       issue("certificateArn", `the certificate must be in the stack's region (${c["aws:region"]})`);
     }
     if (c.domain && !c.certificateArn) issue("certificateArn", "a domain needs a certificate for HTTPS");
+    if (c.adminRoleArns.includes(c.deployerRoleArn)) {
+      issue(
+        "deployerRoleArn",
+        "must not be one of adminRoleArns: administrators may not use the key, and the deployer uploads the encrypted release",
+      );
+    }
     if (c.vpcId && !c.subnetIds) issue("subnetIds", "give the subnets when vpcId is set");
   });
 
@@ -151,8 +203,15 @@ export function loadStackConfig(read: (qualifiedKey: string) => string | undefin
     const problems = result.error.issues.map((issue) => {
       const [first, ...rest] = issue.path.map(String);
       const name = first ? [qualified(first), ...rest].join(".") : "(stack config)";
-      const missing = issue.code === "invalid_type" && issue.path.length === 1 && first !== undefined && raw[first] === undefined;
-      const message = missing && !issue.message.startsWith("is required") ? `is required (${issue.message})` : issue.message;
+      const missing =
+        issue.code === "invalid_type" &&
+        issue.path.length === 1 &&
+        first !== undefined &&
+        raw[first] === undefined;
+      const message =
+        missing && !issue.message.startsWith("is required")
+          ? `is required (${issue.message})`
+          : issue.message;
       return `${name}: ${message}`;
     });
     throw new StackConfigError(`Invalid stack configuration: ${problems.join("; ")}`);

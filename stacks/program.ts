@@ -69,6 +69,15 @@ export function createStack(config: StackConfig) {
           contextKey: "aws:dynamodb:tableName",
           contextValues: [`${prefix}-*`],
         },
+        // `pulumi up` uploads the release artifact encrypted with the key: the deployer may only create data keys for it.
+        {
+          sid: "DeployerWritesReleasesThroughS3",
+          principalArn: config.deployerRoleArn,
+          service: "s3",
+          actions: ["kms:GenerateDataKey"],
+          contextKey: "aws:s3:arn",
+          contextValues: [stateBuckets],
+        },
         // Runbooks (restore, rotate-admin-secret) run as break-glass: they read state and write the secret.
         {
           sid: "BreakGlassUseThroughS3",
@@ -104,7 +113,7 @@ export function createStack(config: StackConfig) {
       ),
       allowAlarmPublishing: true,
       allowAutoScalingVolumes: true,
-      dynamoDbGrantors: config.adminRoleArns,
+      dynamoDbGrantors: [config.deployerRoleArn],
       tags: config.tags,
     },
     opts,

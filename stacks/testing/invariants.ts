@@ -79,6 +79,17 @@ export function stackInvariants(env: "dev" | "staging" | "prod", run: () => Stac
     });
   });
 
+  it("key policy: the deployer may only create data keys through S3 (the release upload) and grants for the table", () => {
+    const deployer = "arn:aws:iam::123456789012:role/codequery-deployer";
+    const mine = statements(key()).filter((s) => principals(s).includes(deployer));
+    expect(mine.map((s) => [s.Sid, actions(s)])).toEqual([
+      ["DeployerWritesReleasesThroughS3", ["kms:GenerateDataKey"]],
+      ["DynamoDbGrantsForTables", ["kms:CreateGrant", "kms:DescribeKey"]],
+    ]);
+    expect(mine[0]!.Condition?.StringEquals).toEqual({ "kms:ViaService": "s3.us-east-1.amazonaws.com" });
+    expect(mine[1]!.Condition?.Bool).toEqual({ "kms:GrantIsForAWSResource": true });
+  });
+
   it("state bucket: versioning, SSE-KMS with bucket key, public access blocked, owner enforced, noncurrent versions expire", () => {
     const cfg = run().config;
     expect(
