@@ -24,6 +24,7 @@ interface RawEntries {
 
 interface DirNode {
   rel: string;
+  abs: string;
   signature: Signature;
   /** Rules that apply to this directory's entries (ancestors' and its own). */
   chain: DirRules[];
@@ -33,6 +34,8 @@ interface DirNode {
   visibleDirs: string[];
   /** Symlinks are re-resolved on every walk: their target can change without this directory changing. */
   linkKey: string;
+  /** Real paths the symlinks resolved to at the last walk ("" for a dangling one). */
+  linkTargets: string;
   linkFiles: string[];
   linkDirs: string[];
   children: Map<string, DirNode>;
@@ -83,15 +86,17 @@ export class ProjectTree {
     if (!nodes) return false;
     const capturedAt = this.clockNs();
     for (const node of nodes) {
-      const abs = node.rel === "" ? this.rootReal : join(this.rootReal, node.rel);
-      const stats = statSync(abs, { bigint: true, throwIfNoEntry: false });
+      const stats = statSync(node.abs, { bigint: true, throwIfNoEntry: false });
       if (!stats?.isDirectory() || signatureOf(stats, capturedAt).key !== node.signature.key) return false;
-      if (node.raw.ignoreFiles.size > 0 && this.rules.rulesFor(node.rel, node.raw.ignoreFiles) !== node.rules)
-        return false;
       if (
-        node.raw.links.length > 0 &&
-        this.resolveLinks(node.rel, node.chain, node.raw.links).key !== node.linkKey
-      )
+        node.raw.ignoreFiles.size > 0 &&
+        this.rules.rulesFor(node.rel, node.raw.ignoreFiles) !== node.rules
+      ) {
+        return false;
+      }
+      // Same targets: whether a target is visible can only change through a directory or ignore
+      // file this loop checks too.
+      if (node.raw.links.length > 0 && this.linkTargetsOf(node.abs, node.raw.links) !== node.linkTargets)
         return false;
     }
     return true;
@@ -153,6 +158,7 @@ export class ProjectTree {
     }
     const node: DirNode = {
       rel,
+      abs,
       signature,
       chain,
       raw,
@@ -160,6 +166,7 @@ export class ProjectTree {
       visibleFiles,
       visibleDirs,
       linkKey: links.key,
+      linkTargets: links.targets,
       linkFiles: links.files,
       linkDirs: links.dirs,
       children,
@@ -172,13 +179,20 @@ export class ProjectTree {
    * directories are listed by name but not descended into (no cycles, no duplicates); their
    * files can still be read through the link.
    */
+  private linkTargetsOf(dirAbs: string, names: string[]): string {
+    return names.map((name) => realTarget(join(dirAbs, name))).join("\0");
+  }
+
   private resolveLinks(rel: string, chain: DirRules[], names: string[]) {
     const files: string[] = [];
     const dirs: string[] = [];
+    const targets: string[] = [];
     for (const name of names) {
       const abs = join(this.rootReal, rel, name);
+      const target = realTarget(abs);
+      targets.push(target);
       try {
-        const target = realpathSync.native(abs);
+        if (target === "") continue;
         if (!isInside(this.rootReal, target)) continue;
         const targetRel = target.slice(this.rootReal.length + 1);
         const isDir = statSync(target).isDirectory();
@@ -189,7 +203,15 @@ export class ProjectTree {
         // Dangling or unreadable link: not listed.
       }
     }
-    return { files, dirs, key: `${files.join("\0")}\u0001${dirs.join("\0")}` };
+    return { files, dirs, key: `${files.join("\0")}\u0001${dirs.join("\0")}`, targets: targets.join("\0") };
+  }
+}
+
+function realTarget(abs: string): string {
+  try {
+    return realpathSync.native(abs);
+  } catch {
+    return "";
   }
 }
 
@@ -255,7 +277,9 @@ function settledNodesOf(root: DirNode): DirNode[] | undefined {
 function emptyNode(): DirNode {
   return {
     rel: "",
+    abs: "",
     chain: [],
+    linkTargets: "",
     signature: { key: "", settled: false },
     raw: { files: [], dirs: [], links: [], ignoreFiles: new Set() },
     rules: undefined,
