@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -32,6 +32,24 @@ describe("FileRecordStore on disk", () => {
         { ifMatch: (await store.get("keys", "abc123"))!.etag },
       );
       expect(readdirSync(join(dir, "keys"))).toEqual(["abc123.json"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("sweeps temp files of writes killed long ago, and leaves recent ones", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cq-file-store-"));
+    try {
+      const store = new FileRecordStore({ dir });
+      await store.put("keys", "real", { schema: 1 });
+      const old = join(dir, "keys", ".real.json.0a1b2c.tmp");
+      const recent = join(dir, "keys", ".real.json.3d4e5f.tmp");
+      writeFileSync(old, "{");
+      writeFileSync(recent, "{");
+      const anHourAgo = new Date(Date.now() - 3_600_000);
+      utimesSync(old, anHourAgo, anHourAgo);
+      await store.list("keys");
+      expect(readdirSync(join(dir, "keys")).sort()).toEqual([".real.json.3d4e5f.tmp", "real.json"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../../common/logger.js";
 import { CorruptRecordError, PreconditionFailedError, StoreUnavailableError } from "./errors.js";
@@ -7,6 +7,10 @@ import { withFileLock, type FileLockOptions } from "./file-lock.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { assertKindAndId, assertRecordKind, recordIdFromFileName } from "./record-id.js";
 import type { PutOptions, RecordKind, RecordStore, Versioned } from "./types.js";
+
+const TEMP_FILE = /^\.[a-z0-9_-]+\.json\.[0-9a-f]+\.tmp$/;
+/** far longer than any write takes, so a live write's temp file is never swept */
+const STALE_TEMP_MS = 10 * 60_000;
 
 export interface FileRecordStoreOptions {
   /** DATA_DIR: records live at `<dir>/<kind>/<id>.json` */
@@ -53,6 +57,7 @@ export class FileRecordStore implements RecordStore {
       throw unavailable(err);
     }
     const records: Array<Versioned<T>> = [];
+    await this.removeStaleTempFiles(kind, names);
     for (const name of names.sort()) {
       const id = recordIdFromFileName(name);
       if (id === undefined) continue;
@@ -103,6 +108,16 @@ export class FileRecordStore implements RecordStore {
       await readdir(this.options.dir);
     } catch (err) {
       throw unavailable(err);
+    }
+  }
+
+  /** Temp files of writes killed mid-way (kill -9, power loss) are litter: swept when old. */
+  private async removeStaleTempFiles(kind: RecordKind, names: string[]): Promise<void> {
+    const now = Date.now();
+    for (const name of names.filter((n) => TEMP_FILE.test(n))) {
+      const path = join(this.kindDir(kind), name);
+      const info = await stat(path).catch(() => undefined);
+      if (info && now - info.mtimeMs > STALE_TEMP_MS) await unlink(path).catch(() => undefined);
     }
   }
 
