@@ -1,13 +1,18 @@
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { launchChromium, SCREENSHOTS } from "./support/browser.js";
+import { spawnCore, waitUntil, type CoreProcess } from "./support/core-process.js";
 import { http, startLocalGateway, type LocalGateway } from "./support/local-gateway.js";
 
 let gw: LocalGateway;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
 let context: BrowserContext;
 let page: Page;
+let core: CoreProcess | undefined;
+let project: string | undefined;
 const pageErrors: string[] = [];
 
 const shot = (name: string) =>
@@ -35,6 +40,8 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  await core?.stop();
+  if (project) rmSync(project, { recursive: true, force: true });
   await browser?.close();
   await gw?.close();
 });
@@ -82,6 +89,24 @@ describe("admin page in Chromium", { timeout: 180_000 }, () => {
     expect(answer.body.key_id).toBe(keyId);
     await page.click("#dismiss-key");
     expect(await page.isVisible("#new-key")).toBe(false);
+  });
+
+  it("shows whether the key's Core is registered", async () => {
+    expect(await row(keyId).locator("td[data-label=Core]").textContent()).toBe("not registered");
+    project = mkdtempSync(join(tmpdir(), "cq-admin-ui-project-"));
+    writeFileSync(join(project, "README.md"), "# admin ui\n");
+    core = spawnCore({ projectPath: project, apiKey: firstKey, gatewayUrl: gw.url });
+    // Polled with the admin key, which has no rate limit: the key's 30/min is for the steps below.
+    await waitUntil(
+      async () => (await http(`${gw.url}/ngrok-urls/${keyId}`, { key: gw.adminKey })).status === 200,
+      90_000,
+      "Core registration",
+    );
+    await page.click("#refresh");
+    // "answering" where the Gateway wires the admin Core check, else "registered"
+    await expect
+      .poll(() => row(keyId).locator("td[data-label=Core]").textContent())
+      .toMatch(/^(answering|registered)$/);
   });
 
   it("rotates the key: the new key works and the old one is in its grace period", async () => {
