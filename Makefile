@@ -96,3 +96,32 @@ smoke: $(STAMP) ## Smoke-test a Gateway: make smoke URL=https://… (needs ADMIN
 .PHONY: audit
 audit: $(STAMP) ## Security scans: npm audit, secret scan, policy pack over every stack
 	@$(NPX) tsx scripts/audit.ts
+
+##@ Operations (runbooks/README.md; add YES=1 to skip the prompt, ARGS=... for more flags)
+.PHONY: api-keys
+api-keys: $(STAMP) ## Manage keys: make api-keys CMD=create|list|show|rotate|revoke|restore|purge ID=… [STORE=1]
+	@$(NPX) tsx scripts/api-keys.ts $(CMD) --env $(ENV) $(if $(ID),--id "$(ID)",) $(if $(STORE),--store,) $(if $(YES),--yes,) $(ARGS)
+
+.PHONY: rotate-kms-key
+rotate-kms-key: $(STAMP) ## Rotate the KMS key material now and verify rotation: make rotate-kms-key ENV=…
+	@$(NPX) tsx runbooks/rotate-kms-key.ts --env $(ENV) $(if $(YES),--yes,) $(ARGS)
+
+.PHONY: rotate-api-key
+rotate-api-key: $(STAMP) ## Rotate one user key (old one works for the grace period): make rotate-api-key ID=…
+	@$(NPX) tsx runbooks/rotate-api-key.ts --env $(ENV) $(if $(ID),--id "$(ID)",) $(if $(YES),--yes,) $(ARGS)
+
+.PHONY: rotate-admin-secret
+rotate-admin-secret: $(STAMP) ## New admin key and/or pepper: make rotate-admin-secret ARGS='--admin --pepper'
+	@$(NPX) tsx runbooks/rotate-admin-secret.ts --env $(ENV) $(if $(YES),--yes,) $(ARGS)
+
+.PHONY: restore
+restore: $(STAMP) ## Restore the Gateway state to a time: make restore AT=2026-11-25T14:00:00Z (or ARGS=--from-backup)
+	@$(NPX) tsx runbooks/restore.ts --env $(ENV) $(if $(AT),--at "$(AT)",) $(if $(YES),--yes,) $(ARGS)
+
+.PHONY: release
+release: $(STAMP) ## Version, changelog, tag, build, staging, smoke, prod: make release [ARGS=--skip-deploy]
+	@$(NPX) tsx runbooks/release.ts $(if $(YES),--yes,) $(ARGS)
+
+.PHONY: secret-scan
+secret-scan: $(STAMP) ## Scan every file git knows for credentials (the pre-commit hook scans staged files)
+	@$(NPX) tsx scripts/secret-scan.ts --all
