@@ -138,7 +138,9 @@ async function run(o: Options): Promise<void> {
       );
       console.log(`${chalk.green("✓")} ${o.env} is healthy at ${outputs.gatewayUrl}`);
     } else {
-      console.log(chalk.yellow(`no public URL in ${o.env}: ${outputs.gatewayUrl ?? "(none)"}`));
+      console.log(
+        chalk.yellow(`no public URL in ${o.env}: ${outputs.gatewayAccess ?? "(see the stack outputs)"}`),
+      );
     }
   } catch (error) {
     console.error(chalk.red(`${o.command} of ${o.env} failed: ${(error as Error).message.split("\n")[0]}`));

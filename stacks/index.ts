@@ -17,6 +17,7 @@ const outputs = createStack(config);
 export const environment = outputs.environment;
 export const region = outputs.region;
 export const gatewayUrl = outputs.gatewayUrl;
+export const gatewayAccess = outputs.gatewayAccess;
 export const stateBucketName = outputs.stateBucketName;
 export const backupBucketName = outputs.backupBucketName;
 export const backupRegion = outputs.backupRegion;

@@ -259,11 +259,11 @@ export function createStack(config: StackConfig) {
   return {
     environment: env,
     region: config.region,
-    gatewayUrl: ingress
+    // Empty without a load balancer, so tools that read it skip their live checks instead of failing.
+    gatewayUrl: ingress ? ingress.url : pulumi.output(""),
+    gatewayAccess: ingress
       ? ingress.url
-      : pulumi.output(
-          `no load balancer in ${env}: reach a host with \`aws ssm start-session\` (port ${GATEWAY_PORT})`,
-        ),
+      : `no load balancer in ${env}: aws ssm start-session --document-name AWS-StartPortForwardingSession --parameters portNumber=${GATEWAY_PORT},localPortNumber=${GATEWAY_PORT} --target <instance id>`,
     stateBucketName: storage.state.name,
     backupBucketName: storage.backup ? storage.backup.name : pulumi.output(""),
     backupRegion: config.replicationEnabled ? config.backupRegion : "",
