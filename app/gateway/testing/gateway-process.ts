@@ -22,7 +22,7 @@ export async function spawnGateway(env: Record<string, string>, timeoutMs = 60_0
   });
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
+  const started = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start in time:\n${output}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString("utf8");
@@ -39,6 +39,17 @@ export async function spawnGateway(env: Record<string, string>, timeoutMs = 60_0
       reject(new Error(`gateway exited with ${code}:\n${output}`));
     });
   });
+  let url: string;
+  try {
+    url = await started;
+  } catch (err) {
+    // Never leave a half-started Gateway behind.
+    if (child.exitCode === null) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    throw err;
+  }
   return {
     url,
     child,
