@@ -60,8 +60,3 @@ const DENIED = new RegExp(
 export function isDeniedName(name: string): boolean {
   return DENIED.test(name);
 }
-
-/** True when any segment of a relative path ("a/b/c") is denied. */
-export function isDeniedPath(relPath: string): boolean {
-  return relPath.split("/").some(isDeniedName);
-}

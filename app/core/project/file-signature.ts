@@ -1,4 +1,4 @@
-import { lstatSync, statSync, type BigIntStats } from "node:fs";
+import { statSync, type BigIntStats } from "node:fs";
 
 /**
  * Change detection by stat: inode, size, mtime and ctime (nanoseconds). A cached answer is
@@ -28,12 +28,6 @@ export function nowNs(): bigint {
 /** Follows symlinks; undefined when the path does not exist. */
 export function statSignature(path: string, capturedAtNs: bigint = nowNs()): Signature | undefined {
   const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
-  return stats ? signatureOf(stats, capturedAtNs) : undefined;
-}
-
-/** Does not follow symlinks; undefined when the path does not exist. */
-export function lstatSignature(path: string, capturedAtNs: bigint = nowNs()): Signature | undefined {
-  const stats = lstatSync(path, { bigint: true, throwIfNoEntry: false });
   return stats ? signatureOf(stats, capturedAtNs) : undefined;
 }
 

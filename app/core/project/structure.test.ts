@@ -71,6 +71,20 @@ describe("structure", () => {
     ]);
   });
 
+  it("anchors a pattern with an inner slash to the ignore file's directory", async () => {
+    project = createTempProject({
+      ".gitignore": "docs/internal/\n",
+      "docs/internal/plan.md": "p",
+      "docs/public.md": "d",
+      "other/docs/internal/kept.md": "k",
+    });
+    expect(listedFiles(await openTestProject(project.root).structure()).sort()).toEqual([
+      ".gitignore",
+      "docs/public.md",
+      "other/docs/internal/kept.md",
+    ]);
+  });
+
   it("lets a deeper .gitignore re-include what a shallower one ignored", async () => {
     project = createTempProject({
       ".gitignore": "*.md\n",
