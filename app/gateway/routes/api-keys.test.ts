@@ -61,12 +61,41 @@ describe("API key lifecycle over HTTP", () => {
   });
 
   it.each([
-    ["a string expiration_days", { expiration_days: "7" }, /expiration_days: expected a number/],
-    ["a fractional expiration_days", { expiration_days: 1.5 }, /expiration_days: expected a whole number/],
-    ["zero expiration_days", { expiration_days: 0 }, /expiration_days/],
-    ["expiration_days above the maximum", { expiration_days: 100_000 }, /expiration_days/],
-    ["a negative requests_per_minute", { requests_per_minute: -1 }, /requests_per_minute/],
-    ["a requests_per_minute above the maximum", { requests_per_minute: 10_000_000 }, /requests_per_minute/],
+    [
+      "a string expiration_days",
+      { expiration_days: "7" },
+      /expiration_days: expected a whole number from 1 to 365/,
+    ],
+    [
+      "a fractional expiration_days",
+      { expiration_days: 1.5 },
+      /expiration_days: expected a whole number from 1 to 365/,
+    ],
+    [
+      "zero expiration_days",
+      { expiration_days: 0 },
+      /expiration_days: expected a whole number from 1 to 365/,
+    ],
+    [
+      "expiration_days above the maximum",
+      { expiration_days: 100_000 },
+      /expiration_days: expected a whole number from 1 to 365/,
+    ],
+    [
+      "a negative requests_per_minute",
+      { requests_per_minute: -1 },
+      /requests_per_minute: expected a whole number from 1 to 10000/,
+    ],
+    [
+      "a requests_per_minute above the maximum",
+      { requests_per_minute: 10_000_000 },
+      /requests_per_minute: expected a whole number from 1 to 10000/,
+    ],
+    [
+      "a null requests_per_minute",
+      { requests_per_minute: null },
+      /requests_per_minute: expected a whole number/,
+    ],
     ["a numeric label", { label: 42 }, /label: expected a string/],
     ["a label with control characters", { label: "a\u0000b" }, /label: control characters/],
     ["a too long label", { label: "x".repeat(101) }, /label: at most 100/],

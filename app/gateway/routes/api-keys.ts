@@ -31,18 +31,8 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): Router {
   const { config, keys, audit } = deps;
   const router = new Router();
   const generateBody = z.strictObject({
-    expiration_days: z
-      .number({ error: "expected a number" })
-      .int("expected a whole number")
-      .min(1)
-      .max(config.maxExpirationDays)
-      .optional(),
-    requests_per_minute: z
-      .number({ error: "expected a number" })
-      .int("expected a whole number")
-      .min(1)
-      .max(config.maxRpm)
-      .optional(),
+    expiration_days: wholeNumber(1, config.maxExpirationDays).optional(),
+    requests_per_minute: wholeNumber(1, config.maxRpm).optional(),
     label: z
       .string({ error: "expected a string" })
       .trim()
@@ -169,6 +159,11 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): Router {
   }
 
   return router;
+}
+
+function wholeNumber(min: number, max: number) {
+  const range = `expected a whole number from ${min} to ${max}`;
+  return z.number({ error: range }).int(range).min(min, range).max(max, range);
 }
 
 function refuseAboveDefaults(options: NewKeyOptions, config: GatewayConfig): void {

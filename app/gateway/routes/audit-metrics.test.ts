@@ -74,9 +74,9 @@ describe("audit trail and metrics", () => {
   });
 
   it.each([
-    ["a limit that is not a number", "limit=lots", /limit/],
-    ["a limit of zero", "limit=0", /limit/],
-    ["a limit above 1000", "limit=5000", /limit/],
+    ["a limit that is not a number", "limit=lots", /limit: expected a whole number from 1 to 1000/],
+    ["a limit of zero", "limit=0", /limit: expected a whole number from 1 to 1000/],
+    ["a limit above 1000", "limit=5000", /limit: expected a whole number from 1 to 1000/],
     ["a since that is not a time", "since=yesterday", /since: expected an ISO 8601 time/],
   ])("refuses %s with 400", async (_name, query, message) => {
     const res = await gw.call("GET", `/audit?${query}`, { key: gw.adminKey });

@@ -10,16 +10,18 @@ const isoTime = z.iso.datetime({
   error: "expected an ISO 8601 time, e.g. 2026-01-31T12:00:00Z",
 });
 
+const LIMIT_RANGE = "expected a whole number from 1 to 1000";
+
 const auditQuery = z.object({
   key_id: z.string().max(64, "at most 64 characters").optional(),
   action: z.string().max(64, "at most 64 characters").optional(),
   since: isoTime.optional(),
   until: isoTime.optional(),
   limit: z.coerce
-    .number({ error: "expected a number" })
-    .int("expected a whole number")
-    .min(1)
-    .max(1000)
+    .number({ error: LIMIT_RANGE })
+    .int(LIMIT_RANGE)
+    .min(1, LIMIT_RANGE)
+    .max(1000, LIMIT_RANGE)
     .default(100),
 });
 
