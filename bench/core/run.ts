@@ -15,7 +15,7 @@ import { generateTree } from "./generate-tree.js";
 // The build machine is shared and loaded: each figure is the median of several runs, and the
 // baseline runs interleaved with ours so both see the same load.
 const RUNS_COLD = 5;
-const RUNS_WARM = 7;
+const RUNS_WARM = 15;
 
 function open(root: string): Project {
   return openProject({
