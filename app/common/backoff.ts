@@ -2,7 +2,12 @@
  * Capped exponential backoff with full jitter: attempt n waits a random time in
  * [0, min(cap, base * 2^n)]. `random` is injectable so tests can make it deterministic.
  */
-export function backoffDelay(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  capMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt));
   return Math.floor(random() * ceiling);
 }

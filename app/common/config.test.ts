@@ -8,7 +8,11 @@ import { envBoolean, envInt } from "./env-schema.js";
 import { backoffDelay } from "./backoff.js";
 import { safeEqual } from "./http.js";
 
-const schema = z.object({ PORT: envInt(5001, 0, 65535), FLAG: envBoolean(false), NAME: z.string({ error: "is required" }) });
+const schema = z.object({
+  PORT: envInt(5001, 0, 65535),
+  FLAG: envBoolean(false),
+  NAME: z.string({ error: "is required" }),
+});
 
 describe("configuration", () => {
   it("applies defaults and converts types", () => {

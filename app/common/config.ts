@@ -23,7 +23,10 @@ export function readEnvironment(
  * Validates `env` against a zod schema. On failure throws one ConfigError whose message names
  * every bad variable, e.g. `Invalid configuration: CORE_PORT: expected a number from 1 to 65535`.
  */
-export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.output<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {

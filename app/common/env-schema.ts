@@ -25,7 +25,10 @@ export const envInt = (defaultValue: number, min: number, max: number) =>
       if (v === undefined || v.trim() === "") return defaultValue;
       const n = Number(v);
       if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: "custom", message: `expected a whole number from ${min} to ${max}, got "${v}"` });
+        ctx.addIssue({
+          code: "custom",
+          message: `expected a whole number from ${min} to ${max}, got "${v}"`,
+        });
         return z.NEVER;
       }
       return n;

@@ -92,16 +92,27 @@ export async function readJsonBody(ctx: Context, limitBytes: number): Promise<un
   if (declared > limitBytes) {
     throw new PayloadTooLargeError(`Request body is larger than ${limitBytes} bytes`);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > limitBytes) {
-      ctx.req.destroy();
-      throw new PayloadTooLargeError(`Request body is larger than ${limitBytes} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
+  const chunks = await new Promise<Buffer[]>((resolve, reject) => {
+    const received: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limitBytes) {
+        received.push(chunk);
+        return;
+      }
+      // Stop buffering but keep draining, so the client still reads the 413 instead of a reset.
+      ctx.req.off("data", onData);
+      ctx.req.off("end", onEnd);
+      ctx.req.resume();
+      ctx.set("Connection", "close");
+      reject(new PayloadTooLargeError(`Request body is larger than ${limitBytes} bytes`));
+    };
+    const onEnd = () => resolve(received);
+    ctx.req.on("data", onData);
+    ctx.req.once("end", onEnd);
+    ctx.req.once("error", reject);
+  });
   const text = Buffer.concat(chunks).toString("utf8");
   if (text.trim() === "") return undefined;
   try {

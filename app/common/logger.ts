@@ -16,7 +16,11 @@ export const REDACTED_PATHS = [
   "*.key_pepper",
 ];
 
-export function createLogger(options: { name: string; level?: string; destination?: NodeJS.WritableStream }): Logger {
+export function createLogger(options: {
+  name: string;
+  level?: string;
+  destination?: NodeJS.WritableStream;
+}): Logger {
   const config: LoggerOptions = {
     name: options.name,
     level: options.level ?? "info",
