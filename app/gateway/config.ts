@@ -48,6 +48,7 @@ const gatewayEnvSchema = z
     AUTH_FAILURES_PER_MINUTE_PER_IP: envInt(20, 1, 100_000),
     KEY_CACHE_TTL_SECONDS: envInt(5, 0, 3600),
     USAGE_FLUSH_SECONDS: envInt(10, 1, 3600),
+    SECRET_REFRESH_SECONDS: envInt(300, 1, 86400),
     RATE_LIMIT_STORE: z
       .enum(["memory", "dynamodb"], { error: 'expected "memory" or "dynamodb"' })
       .default("memory"),
@@ -133,6 +134,7 @@ const gatewayEnvSchema = z
     authFailuresPerMinutePerIp: env.AUTH_FAILURES_PER_MINUTE_PER_IP,
     keyCacheTtlMs: env.KEY_CACHE_TTL_SECONDS * 1000,
     usageFlushMs: env.USAGE_FLUSH_SECONDS * 1000,
+    secretRefreshMs: env.SECRET_REFRESH_SECONDS * 1000,
     rateLimitStore: env.RATE_LIMIT_STORE,
     rateLimitTable: env.RATE_LIMIT_TABLE,
     proxyConnectTimeoutMs: env.PROXY_CONNECT_TIMEOUT_MS,

@@ -39,7 +39,7 @@ export async function buildDefaultDeps(
           AWS_REGION: config.awsRegion,
           AWS_ENDPOINT_URL: config.awsEndpointUrl,
         },
-        { logger },
+        { logger, refreshIntervalMs: config.secretRefreshMs },
       ),
     );
   const limiterFactory = given.limiterFactory ?? (await limiterFactoryOf(config, logger));

@@ -67,9 +67,13 @@ export class UsageTracker {
     await this.flush();
   }
 
-  /** Writes every pending count; runs one flush at a time. */
+  /**
+   * Writes every count pending when it is called; runs one flush at a time. A call made while
+   * a flush is running waits for it and then flushes what was counted meanwhile.
+   */
   async flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
+    while (this.flushing) await this.flushing;
+    if (this.pending.size === 0) return;
     this.flushing = this.flushAll().finally(() => (this.flushing = undefined));
     return this.flushing;
   }
