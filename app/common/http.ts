@@ -24,11 +24,18 @@ export function requestId(): Middleware {
   };
 }
 
+export interface RequestLogOptions {
+  /** rewrites the path before it is logged (the Gateway removes API keys carried in a path) */
+  redactPath?: (path: string) => string;
+  /** extra fields for the line, read after the request was handled (e.g. the caller's key id) */
+  fields?: (ctx: Context) => Record<string, unknown>;
+}
+
 /**
  * One log line per request: method, path (no query string: it may carry search terms),
  * status, latency, request id. Never bodies, keys or file contents.
  */
-export function requestLogger(logger: Logger): Middleware {
+export function requestLogger(logger: Logger, options: RequestLogOptions = {}): Middleware {
   return async (ctx: Context, next: Next) => {
     const start = process.hrtime.bigint();
     try {
@@ -39,9 +46,10 @@ export function requestLogger(logger: Logger): Middleware {
       const line = {
         req_id: ctx.state.requestId as string | undefined,
         method: ctx.method,
-        path: ctx.path,
+        path: options.redactPath ? options.redactPath(ctx.path) : ctx.path,
         status,
         ms: Math.round(ms * 100) / 100,
+        ...options.fields?.(ctx),
       };
       if (status >= 500) logger.error(line, "request");
       else logger.info(line, "request");
