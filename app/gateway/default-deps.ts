@@ -10,6 +10,7 @@ import { keySecretsFrom } from "./secrets-source.js";
 import type { GatewayDeps } from "./server.js";
 import { createAuditSink } from "./audit/audit-sink.js";
 import { createRecordStore, type RecordStoreConfig } from "./store/record-store.js";
+import { createS3Client } from "./store/s3-client.js";
 
 type Built = Pick<
   GatewayDeps,
@@ -27,7 +28,12 @@ export async function buildDefaultDeps(
   metrics: GatewayMetrics,
 ): Promise<Built> {
   const storeConfig = recordStoreConfigOf(config);
-  const store = given.store ?? createRecordStore(storeConfig, { logger });
+  // One S3 client (one connection pool) for the record store and the audit sink.
+  const s3Client =
+    storeConfig.STORE === "s3"
+      ? createS3Client({ region: storeConfig.AWS_REGION, endpoint: storeConfig.AWS_ENDPOINT_URL })
+      : undefined;
+  const store = given.store ?? createRecordStore(storeConfig, { logger, s3Client });
   const secrets =
     given.secrets ??
     keySecretsFrom(
@@ -48,7 +54,8 @@ export async function buildDefaultDeps(
     secrets,
     limiterFactory,
     auditSink:
-      given.auditSink ?? createAuditSink(storeConfig, { logger, secrets: () => [secrets.adminApiKey()] }),
+      given.auditSink ??
+      createAuditSink(storeConfig, { logger, s3Client, secrets: () => [secrets.adminApiKey()] }),
     validateTunnelUrl:
       given.validateTunnelUrl ??
       (async (raw) => {
