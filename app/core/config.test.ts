@@ -28,6 +28,7 @@ describe("Core configuration", () => {
       port: 5001,
       ignoreFileNames: [".agentignore", ".gitignore"],
       tunnel: { kind: "none" },
+      treeWatch: "auto",
       limits: {
         maxFileBytes: 1048576,
         maxFilesPerRequest: 100,
@@ -36,6 +37,11 @@ describe("Core configuration", () => {
       },
     });
     expect(config.gatewayUrl).toBeUndefined();
+  });
+
+  it("accepts TREE_WATCH=off and refuses anything but auto or off", () => {
+    expect(loadCoreConfig({ API_KEY: KEY, TREE_WATCH: "off" }, dir).treeWatch).toBe("off");
+    expect(message({ API_KEY: KEY, TREE_WATCH: "inotify" })).toMatch(/TREE_WATCH: expected auto or off/);
   });
 
   it("requires API_KEY, naming the variable", () => {

@@ -47,6 +47,8 @@ const coreSchema = (cwd: string) =>
       SEARCH_MAX_FILES: envInt(20_000, 1, 10_000_000),
       SEARCH_MAX_QUERY_LENGTH: envInt(256, 1, 4096),
       CACHE_MAX_BYTES: envInt(64 * MIB, 0, 4096 * MIB),
+      TREE_WATCH: z.enum(["auto", "off"], { error: "expected auto or off" }).default("auto"),
+      TREE_WATCH_MAX_DIRS: envInt(20_000, 1, 1_000_000),
       REGISTRATION_BACKOFF_BASE_MS: envInt(500, 1, 600_000),
       REGISTRATION_BACKOFF_CAP_MS: envInt(60_000, 1, 3_600_000),
       LOG_LEVEL: logLevel,
@@ -80,6 +82,10 @@ export interface CoreConfig {
     searchMaxQueryLength: number;
   };
   cacheMaxBytes: number;
+  /** `auto`: inotify watches keep the cached tree fresh (Linux, local file systems); `off`: stat checks. */
+  treeWatch: "auto" | "off";
+  /** Most directories watched; beyond, stat checks (and never more than half the kernel's budget). */
+  treeWatchMaxDirs: number;
   registrationBackoff: { baseMs: number; capMs: number };
   logLevel: string;
 }
@@ -117,6 +123,8 @@ export function loadCoreConfig(
       searchMaxQueryLength: e.SEARCH_MAX_QUERY_LENGTH,
     },
     cacheMaxBytes: e.CACHE_MAX_BYTES,
+    treeWatch: e.TREE_WATCH,
+    treeWatchMaxDirs: e.TREE_WATCH_MAX_DIRS,
     registrationBackoff: { baseMs: e.REGISTRATION_BACKOFF_BASE_MS, capMs: e.REGISTRATION_BACKOFF_CAP_MS },
     logLevel: e.LOG_LEVEL,
   };

@@ -52,6 +52,11 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
       maxQueryLength: config.limits.searchMaxQueryLength,
     },
     cacheMaxBytes: config.cacheMaxBytes,
+    watch: config.treeWatch,
+    maxWatchedDirs: config.treeWatchMaxDirs,
+    onWarning: (message) => logger.warn(message),
+    onWatching: (watched, unwatched) =>
+      logger.debug({ watched, stat_checked: unwatched }, "directory watches in place"),
     ...(deps.clockNs ? { clockNs: deps.clockNs } : {}),
   });
   const credentials = new CoreCredentials(config.apiKey);
@@ -91,6 +96,19 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
   // Errors are answered by errorHandler; Koa's default handler would print them to stderr.
   app.silent = true;
 
+  /** Lists the tree once in the background, so the first request (and the watches) find it ready. */
+  const warmUp = () => {
+    const started = Date.now();
+    project.structure().then(
+      (structure) =>
+        logger.info(
+          { directories: Object.keys(structure).length, ms: Date.now() - started },
+          "project tree listed",
+        ),
+      (error: unknown) => logger.warn({ err: error }, "could not list the project tree"),
+    );
+  };
+
   const core: Core = {
     app,
     project,
@@ -112,6 +130,7 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
         { local_url: localUrl, public_url: publicUrl, project: project.rootReal, tunnel: tunnel.kind },
         "Core listening",
       );
+      warmUp();
       tunnel.onUrlChange((url) => {
         publicUrl = url;
         registration?.register(url);
@@ -124,6 +143,7 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
       await registration?.close();
       await tunnel.close();
       if (core.server) await closeServer(core.server);
+      project.close();
     },
   };
   return core;

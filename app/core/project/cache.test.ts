@@ -2,10 +2,15 @@ import { lutimesSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTempProject, type TempProject } from "../testing/temp-project.js";
-import { listedFiles, openTestProject } from "./project-fixture.js";
+import type { Project } from "./project.js";
+import { closeTestProjects, listedFiles, openTestProject } from "./project-fixture.js";
+import type { WatchMode } from "./tree.js";
 
 let project: TempProject | undefined;
-afterEach(() => project?.cleanup());
+afterEach(() => {
+  closeTestProjects();
+  project?.cleanup();
+});
 
 const HOUR_MS = 3_600_000;
 
@@ -26,42 +31,66 @@ function age(root: string): void {
 /** A clock ten minutes ahead: everything on disk counts as settled, so the caches are used. */
 const aheadClock = () => BigInt(Date.now() + 600_000) * 1_000_000n;
 
-function settledProject(files: Record<string, string>) {
+function settledProject(files: Record<string, string>, watch: WatchMode = "auto") {
   project = createTempProject(files);
   age(project.root);
-  return openTestProject(project.root, { clockNs: aheadClock });
+  const core = openTestProject(project.root, { clockNs: aheadClock, watch });
+  return core;
 }
 
-describe("cache freshness", () => {
+/**
+ * Lists once; with watches, also waits for them and lets a stat check arm them, then proves the
+ * next answer comes from the watches alone — so what follows tests the watch path.
+ */
+async function warm(core: Project, watch: WatchMode): Promise<void> {
+  await core.structure();
+  if (watch === "off") return;
+  await core.watchesInstalled();
+  await core.structure();
+  const { watchHits, statChecks, walks } = core.treeStats;
+  await core.structure();
+  expect(core.treeStats).toEqual({ watchHits: watchHits + 1, statChecks, walks });
+}
+
+describe.each([
+  { mode: "stat checks", watch: "off" as const },
+  { mode: "directory watches", watch: "auto" as const },
+])("structure freshness with $mode", ({ watch }) => {
+  const open = (files: Record<string, string>) => settledProject(files, watch);
+
   it("reuses the cached structure while nothing changed", async () => {
-    const core = settledProject({ "a.txt": "a", "src/b.ts": "b" });
+    const core = open({ "a.txt": "a", "src/b.ts": "b" });
+    await warm(core, watch);
     const first = await core.structure();
+    const walks = core.treeStats.walks;
     expect(await core.structure()).toBe(first);
+    expect(core.treeStats.walks).toBe(walks);
   });
 
   it("shows an added file at once", async () => {
-    const core = settledProject({ "a.txt": "a", "src/b.ts": "b" });
-    await core.structure();
+    const core = open({ "a.txt": "a", "src/b.ts": "b" });
+    await warm(core, watch);
     project!.write("src/new.ts", "n");
     expect(listedFiles(await core.structure())).toContain("src/new.ts");
   });
 
   it("drops a deleted file and a deleted directory at once", async () => {
-    const core = settledProject({ "a.txt": "a", "src/b.ts": "b", "docs/d.md": "d" });
-    await core.structure();
+    const core = open({ "a.txt": "a", "src/b.ts": "b", "docs/d.md": "d" });
+    await warm(core, watch);
     project!.remove("src/b.ts");
     project!.remove("docs");
     expect(await core.structure()).toEqual({ ".": { directories: ["src"], files: ["a.txt"] } });
   });
 
   it("applies an edited .gitignore at once, root or nested", async () => {
-    const core = settledProject({
+    const core = open({
       ".gitignore": "",
       "a.log": "l",
       "pkg/.gitignore": "",
       "pkg/gen.ts": "g",
       "pkg/keep.ts": "k",
     });
+    await warm(core, watch);
     expect(listedFiles(await core.structure())).toContain("pkg/gen.ts");
     writeFileSync(join(project!.root, ".gitignore"), "*.log\n");
     writeFileSync(join(project!.root, "pkg/.gitignore"), "gen.ts\n");
@@ -72,8 +101,8 @@ describe("cache freshness", () => {
   });
 
   it("applies an added and a deleted ignore file at once, to content and search too", async () => {
-    const core = settledProject({ "a.log": "needle", "pkg/.gitignore": "*.txt\n", "pkg/t.txt": "needle" });
-    await core.structure();
+    const core = open({ "a.log": "needle", "pkg/.gitignore": "*.txt\n", "pkg/t.txt": "needle" });
+    await warm(core, watch);
     project!.write(".agentignore", "*.log\n");
     project!.remove("pkg/.gitignore");
     expect(listedFiles(await core.structure()).sort()).toEqual([".agentignore", "pkg/t.txt"]);
@@ -82,9 +111,10 @@ describe("cache freshness", () => {
   });
 
   it("drops a symlink at once when its target is swapped for one that leads outside", async () => {
-    const core = settledProject({ "real/b.txt": "b", "links/keep.txt": "k" });
+    const core = open({ "real/b.txt": "b", "links/keep.txt": "k" });
     project!.symlink("links/alias.txt", "../real/b.txt");
     age(project!.root);
+    await warm(core, watch);
     expect(listedFiles(await core.structure())).toContain("links/alias.txt");
     project!.remove("real/b.txt");
     project!.symlink("real/b.txt", `${project!.outside}/secret.txt`);
@@ -93,6 +123,16 @@ describe("cache freshness", () => {
     expect(files).not.toContain("real/b.txt");
   });
 
+  it("never trusts a directory changed in the same clock tick as the cached listing (real clock)", async () => {
+    project = createTempProject({ "a.txt": "a" });
+    const core = openTestProject(project.root, { watch });
+    await core.structure();
+    project.write("b.txt", "b");
+    expect(listedFiles(await core.structure())).toEqual(["a.txt", "b.txt"]);
+  });
+});
+
+describe("file content cache", () => {
   it("serves cached content while a file is unchanged", () => {
     const core = settledProject({ "a.txt": "hello" });
     core.readFiles(["a.txt"]);
@@ -127,13 +167,5 @@ describe("cache freshness", () => {
       writeFileSync(join(project.root, "a.txt"), next);
       expect(core.readFiles(["a.txt"]).results["a.txt"]).toEqual({ content: next });
     }
-  });
-
-  it("never trusts a directory changed in the same clock tick as the cached listing (real clock)", async () => {
-    project = createTempProject({ "a.txt": "a" });
-    const core = openTestProject(project.root);
-    await core.structure();
-    project.write("b.txt", "b");
-    expect(listedFiles(await core.structure())).toEqual(["a.txt", "b.txt"]);
   });
 });

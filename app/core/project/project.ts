@@ -4,22 +4,26 @@ import { nowNs } from "./file-signature.js";
 import { IgnoreRules } from "./ignore-rules.js";
 import { readFiles, type FileResult, type ReaderLimits } from "./reader.js";
 import { searchProject, type SearchLimits, type SearchRequest, type SearchResult } from "./search.js";
-import { ProjectTree, type Structure } from "./tree.js";
+import { ProjectTree, type Structure, type TreeOptions, type TreeStats } from "./tree.js";
 
-export interface ProjectOptions {
+/** `clockNs` (the file-timestamp clock) is shared with the content cache; tests move it forward to settle fresh files. */
+export interface ProjectOptions extends TreeOptions {
   root: string;
   ignoreFileNames: readonly string[];
   limits: ReaderLimits & SearchLimits;
   cacheMaxBytes: number;
-  /** Wall clock in nanoseconds (file-timestamp clock); tests move it forward to settle fresh files. */
-  clockNs?: () => bigint;
 }
 
 /** Everything the Core may do with the project directory; knows nothing of HTTP. */
 export interface Project {
   readonly rootReal: string;
   readonly cacheStats: { hits: number; misses: number };
+  readonly treeStats: TreeStats;
   structure(): Promise<Structure>;
+  /** Resolves once the directory watches of the last listing are in place. */
+  watchesInstalled(): Promise<void>;
+  /** Stops watching the directory. */
+  close(): void;
   readFiles(paths: string[]): { results: Record<string, FileResult>; allMissing: boolean };
   search(request: SearchRequest): Promise<SearchResult>;
 }
@@ -29,12 +33,15 @@ export function openProject(options: ProjectOptions): Project {
   const clockNs = options.clockNs ?? nowNs;
   const rules = new IgnoreRules(rootReal, options.ignoreFileNames, clockNs);
   const store = new ContentStore(options.limits.maxFileBytes, options.cacheMaxBytes, clockNs);
-  const tree = new ProjectTree(rootReal, rules, clockNs);
+  const tree = new ProjectTree(rootReal, rules, { ...options, clockNs });
   const limits = options.limits;
   return {
     rootReal,
     cacheStats: store.stats,
+    treeStats: tree.stats,
     structure: async () => (await tree.current()).structure,
+    watchesInstalled: () => tree.watchesInstalled(),
+    close: () => tree.close(),
     readFiles: (paths) => readFiles({ rootReal, rules, store, limits }, paths),
     search: (request) => searchProject({ rootReal, rules, store, tree, limits }, request),
   };

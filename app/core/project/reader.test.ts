@@ -1,11 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { BadRequestError } from "../../common/errors.js";
 import { createTempProject, type TempProject } from "../testing/temp-project.js";
-import { openTestProject } from "./project-fixture.js";
+import { closeTestProjects, openTestProject } from "./project-fixture.js";
 import { parseFilePaths } from "./reader.js";
 
 let project: TempProject | undefined;
-afterEach(() => project?.cleanup());
+afterEach(() => {
+  closeTestProjects();
+  project?.cleanup();
+});
 
 function read(paths: string[], limits = {}) {
   return openTestProject(project!.root, { limits }).readFiles(paths);

@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createTempProject, type TempProject } from "../testing/temp-project.js";
-import { openTestProject } from "./project-fixture.js";
+import { closeTestProjects, openTestProject } from "./project-fixture.js";
 
 let project: TempProject | undefined;
-afterEach(() => project?.cleanup());
+afterEach(() => {
+  closeTestProjects();
+  project?.cleanup();
+});
 
 describe("search", () => {
   it("finds literal text with line numbers", async () => {

@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createTempProject, type TempProject } from "../testing/temp-project.js";
-import { listedFiles, openTestProject } from "./project-fixture.js";
+import { closeTestProjects, listedFiles, openTestProject } from "./project-fixture.js";
 
 let project: TempProject | undefined;
-afterEach(() => project?.cleanup());
+afterEach(() => {
+  closeTestProjects();
+  project?.cleanup();
+});
 
 describe("structure", () => {
   it("lists one entry per non-empty directory, keyed by relative path", async () => {

@@ -22,6 +22,9 @@ export interface RawEntries {
 export interface DirNode {
   rel: string;
   abs: string;
+  /** Device and inode of the directory as it was read. */
+  dev: bigint;
+  ino: bigint;
   signature: Signature;
   /** Rules that apply to this directory's entries (ancestors' and its own). */
   chain: DirRules[];
@@ -67,13 +70,12 @@ export function sameRaw(a: RawEntries, b: RawEntries): boolean {
   return sameList(a.files, b.files) && sameList(a.dirs, b.dirs) && sameList(a.links, b.links);
 }
 
-/** All nodes of the tree, or undefined when one changed too recently to be trusted unchecked. */
-export function settledNodesOf(root: DirNode): DirNode[] | undefined {
+/** Every directory node of the tree. */
+export function nodesOf(root: DirNode): DirNode[] {
   const nodes: DirNode[] = [];
   const stack = [root];
   while (stack.length > 0) {
     const node = stack.pop() as DirNode;
-    if (!node.signature.settled) return undefined;
     nodes.push(node);
     for (const child of node.children.values()) stack.push(child);
   }
@@ -84,6 +86,8 @@ export function emptyNode(): DirNode {
   return {
     rel: "",
     abs: "",
+    dev: 0n,
+    ino: 0n,
     chain: [],
     linkTargets: "",
     signature: { key: "", settled: false },

@@ -7,15 +7,24 @@ import { isInside } from "./paths.js";
 import {
   buildSnapshot,
   emptyNode,
+  nodesOf,
   readRaw,
   sameList,
   sameRaw,
-  settledNodesOf,
   type DirNode,
   type TreeSnapshot,
 } from "./tree-node.js";
+import {
+  DEFAULT_MAX_WATCHED_DIRS,
+  DirectoryWatches,
+  drainFsEvents,
+  watchBudget,
+  watchSupported,
+  type WatchMode,
+} from "./tree-watch.js";
 
 export type { Structure, TreeSnapshot } from "./tree-node.js";
+export type { WatchMode } from "./tree-watch.js";
 
 interface WalkResult {
   node: DirNode;
@@ -26,65 +35,174 @@ interface WalkResult {
 const YIELD_EVERY_MS = 25;
 
 /**
- * The visible tree of the project, cached. Each request re-stats every visible directory (one
- * cheap syscall each) and re-reads only directories whose stat changed; filtering is redone only
- * where an ignore file changed. When nothing changed the previous snapshot is returned as is.
+ * How long the watches alone vouch for the tree before a full stat check confirms it again. It
+ * bounds the damage of an event the kernel dropped (a full inotify queue is silently discarded).
+ */
+export const WATCH_TRUST_MS = 10_000;
+
+export interface TreeOptions {
+  clockNs?: () => bigint;
+  /** `auto` (default): inotify watches on Linux, stat checks elsewhere; `off`: stat checks only. */
+  watch?: WatchMode;
+  /** Most directories to watch (further capped at half the kernel's per-user budget). */
+  maxWatchedDirs?: number;
+  /** Called once when a watch limit is reached. */
+  onWarning?: (message: string) => void;
+  /** Called each time a round of watch installs finishes. */
+  onWatching?: (watched: number, unwatched: number) => void;
+}
+
+/** How each answer was obtained, for tests and the benchmark. */
+export interface TreeStats {
+  /** Incremental walks (cold listing, or something changed). */
+  walks: number;
+  /** Answers confirmed by a stat of every directory. */
+  statChecks: number;
+  /** Answers confirmed by the watches (plus a stat of the few unwatched directories). */
+  watchHits: number;
+}
+
+/** The state the watches vouch for: nothing moved since `changes`, for directories watched then. */
+interface Armed {
+  changes: number;
+  coverage: number;
+  until: number;
+  /** Directories without a watch when armed: stat-checked on every request. */
+  unwatched: DirNode[];
+  /** Directories holding symlinks: their targets are re-resolved on every request. */
+  linked: DirNode[];
+}
+
+/**
+ * The visible tree of the project, cached. Freshness comes from two sources:
+ *
+ * - stat checks: every visible directory (and its ignore files and symlinks) is re-stat'ed and
+ *   only directories whose stat changed are re-read; filtering is redone only where an ignore
+ *   file changed. When nothing changed the previous snapshot is returned as is.
+ * - on Linux, inotify watches on every listed directory (installed in the background after a
+ *   walk). Once a full stat check has confirmed the tree with the watches in place, later
+ *   requests let pending events run ({@link drainFsEvents}) and, if none may have changed the
+ *   listing, return the snapshot without touching the disk — re-confirmed by stats every
+ *   {@link WATCH_TRUST_MS}, and whenever any watch fails.
  */
 export class ProjectTree {
+  readonly stats: TreeStats = { walks: 0, statChecks: 0, watchHits: 0 };
   private root: DirNode | undefined;
   private snapshot: TreeSnapshot | undefined;
   private inFlight: Promise<TreeSnapshot> | undefined;
-  /** Every directory of the last walk, when all of them were settled: the fast freshness check. */
+  /** Every directory of the last walk, when all of them were settled: the stat freshness check. */
   private settledNodes: DirNode[] | undefined;
+  private watches: DirectoryWatches | undefined;
+  private armed: Armed | undefined;
+  private readonly clockNs: () => bigint;
   private lastYield = 0;
 
   constructor(
     private readonly rootReal: string,
     private readonly rules: IgnoreRules,
-    private readonly clockNs: () => bigint = nowNs,
-  ) {}
+    options: TreeOptions = {},
+  ) {
+    this.clockNs = options.clockNs ?? nowNs;
+    if (watchSupported(options.watch ?? "auto"))
+      this.watches = new DirectoryWatches(
+        watchBudget(options.maxWatchedDirs ?? DEFAULT_MAX_WATCHED_DIRS),
+        options.onWarning,
+        options.onWatching,
+      );
+  }
 
-  /** Concurrent callers share one walk. */
-  current(): Promise<TreeSnapshot> {
-    if (!this.inFlight && this.snapshot && this.unchangedSinceLastWalk())
-      return Promise.resolve(this.snapshot);
+  /**
+   * Concurrent callers share one walk — one that started after they called: a walk already under
+   * way may have read a directory before a change the caller made (or saw) just before calling.
+   */
+  async current(): Promise<TreeSnapshot> {
+    if (this.inFlight) await this.inFlight.catch(() => undefined);
+    if (this.armed && !this.inFlight) {
+      await drainFsEvents();
+      if (this.snapshot && !this.inFlight && this.stillArmed()) {
+        this.stats.watchHits++;
+        return this.snapshot;
+      }
+    }
+    this.armed = undefined;
+    if (!this.inFlight && this.snapshot && this.settledNodes) {
+      const changes = this.watches?.changes;
+      const coverage = this.watches?.coverage ?? 0;
+      const unwatched = this.watches ? this.settledNodes.filter((n) => !this.watches!.isWatched(n)) : [];
+      if (this.unchangedSinceLastWalk(this.settledNodes)) {
+        this.stats.statChecks++;
+        if (changes !== undefined && changes === this.watches?.changes) {
+          this.armed = {
+            changes,
+            coverage,
+            until: Date.now() + WATCH_TRUST_MS,
+            unwatched,
+            linked: this.settledNodes.filter((n) => n.raw.links.length > 0),
+          };
+        }
+        return this.snapshot;
+      }
+    }
     this.inFlight ??= this.refresh().finally(() => (this.inFlight = undefined));
     return this.inFlight;
   }
 
-  /**
-   * The warm path: one stat per directory (plus its ignore files and symlinks), no listing, no
-   * filtering, no allocation of a new tree. Any difference, or anything not yet settled, sends
-   * the caller to the incremental walk.
-   */
-  private unchangedSinceLastWalk(): boolean {
-    const nodes = this.settledNodes;
-    if (!nodes) return false;
+  /** Resolves once the background watch installs are done. */
+  async watchesInstalled(): Promise<void> {
+    await this.watches?.idle();
+  }
+
+  /** Stops the watches; later answers come from stat checks. */
+  close(): void {
+    this.armed = undefined;
+    this.watches?.close();
+    this.watches = undefined;
+  }
+
+  /** Nothing the watches saw, trust not expired, and the directories they do not cover unchanged. */
+  private stillArmed(): boolean {
+    const armed = this.armed;
+    const watches = this.watches;
+    if (!armed || !watches) return false;
+    if (armed.changes !== watches.changes || armed.coverage !== watches.coverage) return false;
+    if (Date.now() > armed.until) return false;
     const capturedAt = this.clockNs();
-    for (const node of nodes) {
-      const stats = statSync(node.abs, { bigint: true, throwIfNoEntry: false });
-      if (!stats?.isDirectory() || signatureOf(stats, capturedAt).key !== node.signature.key) return false;
-      if (
-        node.raw.ignoreFiles.size > 0 &&
-        this.rules.rulesFor(node.rel, node.raw.ignoreFiles) !== node.rules
-      ) {
-        return false;
-      }
-      // Same targets: whether a target is visible can only change through a directory or ignore
-      // file this loop checks too.
-      if (node.raw.links.length > 0 && this.linkTargetsOf(node.abs, node.raw.links) !== node.linkTargets)
-        return false;
-    }
+    for (const node of armed.unwatched) if (!this.nodeUnchanged(node, capturedAt)) return false;
+    for (const node of armed.linked)
+      if (this.linkTargetsOf(node.abs, node.raw.links) !== node.linkTargets) return false;
     return true;
   }
 
+  /**
+   * The stat check: one stat per directory (plus its ignore files and symlinks), no listing, no
+   * filtering, no allocation of a new tree. Any difference sends the caller to the walk.
+   */
+  private unchangedSinceLastWalk(nodes: DirNode[]): boolean {
+    const capturedAt = this.clockNs();
+    for (const node of nodes) if (!this.nodeUnchanged(node, capturedAt)) return false;
+    return true;
+  }
+
+  private nodeUnchanged(node: DirNode, capturedAt: bigint): boolean {
+    const stats = statSync(node.abs, { bigint: true, throwIfNoEntry: false });
+    if (!stats?.isDirectory() || signatureOf(stats, capturedAt).key !== node.signature.key) return false;
+    if (node.raw.ignoreFiles.size > 0 && this.rules.rulesFor(node.rel, node.raw.ignoreFiles) !== node.rules)
+      return false;
+    // Same targets: whether a target is visible can only change through a directory or ignore
+    // file this check covers too.
+    return node.raw.links.length === 0 || this.linkTargetsOf(node.abs, node.raw.links) === node.linkTargets;
+  }
+
   private async refresh(): Promise<TreeSnapshot> {
+    this.stats.walks++;
     this.lastYield = Date.now();
     const result = await this.walk("", [], false, this.root);
     const node = result?.node ?? emptyNode();
     if (!this.snapshot || !result || result.changed) this.snapshot = buildSnapshot(node);
     this.root = node;
-    this.settledNodes = result ? settledNodesOf(node) : undefined;
+    const nodes = result ? nodesOf(node) : [];
+    this.settledNodes = nodes.every((n) => n.signature.settled) && result ? nodes : undefined;
+    this.watches?.sync(nodes);
     return this.snapshot;
   }
 
@@ -135,6 +253,8 @@ export class ProjectTree {
     const node: DirNode = {
       rel,
       abs,
+      dev: stats.dev,
+      ino: stats.ino,
       signature,
       chain,
       raw,
