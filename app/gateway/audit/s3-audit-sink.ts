@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { withAwsRetries, type RetryPolicy } from "../store/aws-retry.js";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { listObjectPages, withAwsRetries, type RetryPolicy } from "../store/aws-retry.js";
 import type { AuditRecord, AuditSink } from "../store/types.js";
 import {
   auditRecordSchema,
@@ -127,23 +127,12 @@ export class S3AuditSink implements AuditSink {
       CommonPrefixes?: Array<{ Prefix?: string }>;
     }) => void,
   ): Promise<void> {
-    let token: string | undefined;
-    do {
-      const page = await withAwsRetries(
-        () =>
-          this.options.client.send(
-            new ListObjectsV2Command({
-              Bucket: this.options.bucket,
-              Prefix: prefix,
-              Delimiter: delimiter,
-              ContinuationToken: token,
-            }),
-          ),
-        { policy: this.options.retry, what: WHAT },
-      );
-      onPage(page);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    const pages = listObjectPages(
+      this.options.client,
+      { Bucket: this.options.bucket, Prefix: prefix, Delimiter: delimiter },
+      { policy: this.options.retry, what: WHAT },
+    );
+    for await (const page of pages) onPage(page);
   }
 
   private async read(key: string): Promise<AuditRecord | undefined> {

@@ -1,3 +1,9 @@
+import {
+  ListObjectsV2Command,
+  type ListObjectsV2CommandInput,
+  type ListObjectsV2CommandOutput,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { backoffDelay, sleep } from "../../common/backoff.js";
 import { StoreUnavailableError } from "./errors.js";
 
@@ -79,4 +85,21 @@ export async function withAwsRetries<T>(
       await sleep(backoffDelay(attempt, policy.baseMs, policy.capMs, policy.random));
     }
   }
+}
+
+/** Every page of a ListObjectsV2 listing, each page's request retried as {@link withAwsRetries} does. */
+export async function* listObjectPages(
+  client: S3Client,
+  input: Omit<ListObjectsV2CommandInput, "ContinuationToken">,
+  options: { policy?: RetryPolicy; what?: string } = {},
+): AsyncGenerator<ListObjectsV2CommandOutput> {
+  let token: string | undefined;
+  do {
+    const page = await withAwsRetries(
+      () => client.send(new ListObjectsV2Command({ ...input, ContinuationToken: token })),
+      options,
+    );
+    yield page;
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
 }

@@ -4,13 +4,12 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type PutObjectCommandInput,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { Logger } from "../../common/logger.js";
-import { awsErrorCode, awsStatus, withAwsRetries, type RetryPolicy } from "./aws-retry.js";
+import { awsErrorCode, awsStatus, listObjectPages, withAwsRetries, type RetryPolicy } from "./aws-retry.js";
 import { CorruptRecordError, PreconditionFailedError, StoreUnavailableError } from "./errors.js";
 import { assertKindAndId, assertRecordKind, recordIdFromFileName } from "./record-id.js";
 import { parseRecord } from "./file-store.js";
@@ -155,27 +154,18 @@ export class S3RecordStore implements RecordStore {
   private async listIds(kind: RecordKind): Promise<string[]> {
     const ids: string[] = [];
     const listPrefix = `${this.prefix}${kind}/`;
-    let token: string | undefined;
-    do {
-      const page = await withAwsRetries(
-        () =>
-          this.options.client.send(
-            new ListObjectsV2Command({
-              Bucket: this.options.bucket,
-              Prefix: listPrefix,
-              ContinuationToken: token,
-              MaxKeys: this.options.listPageSize,
-            }),
-          ),
-        { policy: this.options.retry },
-      );
+    const pages = listObjectPages(
+      this.options.client,
+      { Bucket: this.options.bucket, Prefix: listPrefix, MaxKeys: this.options.listPageSize },
+      { policy: this.options.retry },
+    );
+    for await (const page of pages) {
       for (const object of page.Contents ?? []) {
         const name = object.Key?.slice(listPrefix.length) ?? "";
         const id = name.includes("/") ? undefined : recordIdFromFileName(name);
         if (id !== undefined) ids.push(id);
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
     return ids.sort();
   }
 
