@@ -17,7 +17,7 @@ import type { GatewaySecret } from "../app/gateway/store/types.js";
 import { AUDIT_SETTINGS, openRunbookAudit } from "./lib/audit.js";
 import { createAwsClients } from "./lib/aws.js";
 import { RunbookError, runCli } from "./lib/cli.js";
-import { GATEWAY_SETTINGS, GatewayAdminClient } from "./lib/gateway-admin.js";
+import { GATEWAY_OPTIONS, GATEWAY_SETTINGS, GatewayAdminClient } from "./lib/gateway-admin.js";
 import { pollUntil } from "./lib/poll.js";
 import { requireSetting, resolveSettings } from "./lib/settings.js";
 
@@ -67,15 +67,10 @@ await runCli(
         description: "id of the new pepper (default: p<UTC timestamp>)",
       },
       "secret-id": {
-        type: "string",
-        arg: "<arn>",
-        description: "the secret (else ADMIN_SECRET_ID, else stack output secretArn)",
+        ...GATEWAY_OPTIONS["secret-id"],
+        description: "the secret to rotate (else ADMIN_SECRET_ID, else stack output secretArn)",
       },
-      url: {
-        type: "string",
-        arg: "<url>",
-        description: "Gateway to verify against (else GATEWAY_URL / stack output gatewayUrl)",
-      },
+      url: GATEWAY_OPTIONS.url,
       "wait-seconds": {
         type: "string",
         arg: "<s>",

@@ -8,7 +8,12 @@ import type { KeyView } from "../app/gateway/keys/key-view.js";
 import { AUDIT_SETTINGS, openRunbookAudit } from "./lib/audit.js";
 import { createAwsClients } from "./lib/aws.js";
 import { RunbookError, runCli } from "./lib/cli.js";
-import { GATEWAY_SETTINGS, GatewayAdminClient, resolveAdminKey } from "./lib/gateway-admin.js";
+import {
+  GATEWAY_OPTIONS,
+  GATEWAY_SETTINGS,
+  GatewayAdminClient,
+  resolveAdminKey,
+} from "./lib/gateway-admin.js";
 import { requireSetting, resolveSettings } from "./lib/settings.js";
 
 const NAME = "rotate-api-key";
@@ -27,16 +32,7 @@ await runCli(
     usage: "--id <key id>",
     options: {
       id: { type: "string", arg: "<key id>", description: "the 12-character key id (not the key itself)" },
-      url: {
-        type: "string",
-        arg: "<url>",
-        description: "Gateway URL (else GATEWAY_URL, else stack output gatewayUrl)",
-      },
-      "secret-id": {
-        type: "string",
-        arg: "<arn>",
-        description: "admin secret when ADMIN_API_KEY is unset (else ADMIN_SECRET_ID / secretArn)",
-      },
+      ...GATEWAY_OPTIONS,
       "min-interval-hours": {
         type: "string",
         arg: "<hours>",

@@ -11,7 +11,12 @@ import type { KeyView } from "../app/gateway/keys/key-view.js";
 import { AUDIT_SETTINGS, openRunbookAudit, type AuditSettings } from "../runbooks/lib/audit.js";
 import { createAwsClients } from "../runbooks/lib/aws.js";
 import { RunbookError, runCli, type RunContext } from "../runbooks/lib/cli.js";
-import { GATEWAY_SETTINGS, GatewayAdminClient, resolveAdminKey } from "../runbooks/lib/gateway-admin.js";
+import {
+  GATEWAY_OPTIONS,
+  GATEWAY_SETTINGS,
+  GatewayAdminClient,
+  resolveAdminKey,
+} from "../runbooks/lib/gateway-admin.js";
 import {
   gatewayKeyAdmin,
   storeKeyAdmin,
@@ -97,16 +102,7 @@ await runCli(
         arg: "<n>",
         description: "create: requests per minute (Gateway default otherwise)",
       },
-      url: {
-        type: "string",
-        arg: "<url>",
-        description: "Gateway URL (else GATEWAY_URL, else stack output gatewayUrl)",
-      },
-      "secret-id": {
-        type: "string",
-        arg: "<arn>",
-        description: "admin secret when ADMIN_API_KEY is unset (else ADMIN_SECRET_ID)",
-      },
+      ...GATEWAY_OPTIONS,
       store: {
         type: "boolean",
         description: "break glass: work on the record store itself (STORE, DATA_DIR / S3_BUCKET)",

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { parseGatewaySecret } from "../../app/gateway/secrets/gateway-secret-schema.js";
-import { RunbookError } from "./cli.js";
+import { RunbookError, type OptionSpec } from "./cli.js";
 import type { SettingSource } from "./settings.js";
 
 /** Where the Gateway and its admin key are found: flags → environment → stack outputs. */
@@ -9,6 +9,21 @@ export const GATEWAY_SETTINGS = {
   adminApiKey: { env: ["ADMIN_API_KEY"] },
   adminSecretId: { flag: "secret-id", env: ["ADMIN_SECRET_ID"], output: "secretArn" },
 } satisfies Record<string, SettingSource>;
+
+/** The command-line options behind GATEWAY_SETTINGS' flags, for every tool that talks to the admin API. */
+export const GATEWAY_OPTIONS = {
+  url: {
+    type: "string",
+    arg: "<url>",
+    description: "Gateway URL (else GATEWAY_URL, else stack output gatewayUrl)",
+  },
+  "secret-id": {
+    type: "string",
+    arg: "<arn>",
+    description:
+      "admin secret when ADMIN_API_KEY is unset (else ADMIN_SECRET_ID, else stack output secretArn)",
+  },
+} satisfies Record<string, OptionSpec>;
 
 /** The admin key: ADMIN_API_KEY, else read from the Secrets Manager secret (never printed). */
 export async function resolveAdminKey(
