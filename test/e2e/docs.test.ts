@@ -106,8 +106,9 @@ describe("tested curl examples", { timeout: 120_000 }, () => {
     if (project) rmSync(project, { recursive: true, force: true });
   });
 
-  it("the README has tested examples", () => {
+  it("the README and the API reference have tested examples", () => {
     expect(testedCurlExamples("README.md", read("README.md")).length).toBeGreaterThanOrEqual(6);
+    expect(testedCurlExamples("docs/gateway.md", read("docs/gateway.md")).length).toBeGreaterThanOrEqual(15);
   });
 
   /**
