@@ -1,9 +1,10 @@
-import { mkdirSync, readFile, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFile, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTempProject, type TempProject } from "../testing/temp-project.js";
 import type { Project } from "./project.js";
 import { closeTestProjects, openTestProject } from "./project-fixture.js";
+import { onLocalFileSystem } from "./tree-watch.js";
 
 let project: TempProject | undefined;
 afterEach(() => {
@@ -79,6 +80,26 @@ describe.runIf(process.platform === "linux")("directory watches", () => {
     writeFileSync(join(project.root, "src/second.ts"), "s");
     expect(await core.structure()).toEqual(await groundTruth(project.root));
     expect((await core.structure())["src"]?.files).toEqual(["new.ts", "second.ts"]);
+  });
+
+  it("watches a directory deleted and made again, even when it gets the same inode number back", async () => {
+    project = createTempProject({ "src/a.ts": "a", "keep.txt": "k" });
+    const core = open(project.root);
+    const reused: boolean[] = [];
+    for (let round = 0; round < 5; round++) {
+      await armed(core);
+      const before = statSync(join(project.root, "src")).ino;
+      rmSync(join(project.root, "src"), { recursive: true });
+      mkdirSync(join(project.root, "src"));
+      reused.push(statSync(join(project.root, "src")).ino === before);
+      expect(await core.structure()).toEqual(await groundTruth(project.root));
+      await armed(core);
+      writeFileSync(join(project.root, `src/r${round}.ts`), "r");
+      expect(
+        (await core.structure())["src"]?.files,
+        `round ${round}, inode reused: ${reused.at(-1)}`,
+      ).toEqual([`r${round}.ts`]);
+    }
   });
 
   it("sees a change made inside an I/O callback, before the loop polls again", async () => {
@@ -177,6 +198,13 @@ describe.runIf(process.platform === "linux")("directory watches", () => {
     expect(core.treeStats).toMatchObject({ watchHits, statChecks: statChecks + 2 });
     project.write("c.txt", "c");
     expect(await core.structure()).toEqual(await groundTruth(project.root));
+  });
+
+  it("watches only file systems whose changes inotify reports", () => {
+    project = createTempProject({});
+    expect(onLocalFileSystem(project.root)).toBe(true); // ext4, tmpfs or overlayfs here
+    expect(onLocalFileSystem("/proc")).toBe(false); // a pseudo file system, like NFS or FUSE would be
+    expect(onLocalFileSystem(join(project.root, "missing"))).toBe(false);
   });
 
   it("never answers from watches with TREE_WATCH=off", async () => {

@@ -19,6 +19,15 @@ const LOCAL_FILE_SYSTEMS = new Set([
   0x52654973, // reiserfs
 ]);
 
+/** Whether inotify sees every change to the directory at `path` (false when that cannot be told). */
+export function onLocalFileSystem(path: string): boolean {
+  try {
+    return LOCAL_FILE_SYSTEMS.has(Number(statfsSync(path).type));
+  } catch {
+    return false;
+  }
+}
+
 /** Install watches in slices of this long, so a large tree does not hold up requests. */
 const INSTALL_SLICE_MS = 5;
 
@@ -193,7 +202,14 @@ export class DirectoryWatches {
   }
 
   private onEvent(entry: Entry, event: string, name: string | Buffer | null): void {
-    if (event === "change" && typeof name === "string" && name !== basename(entry.node.abs)) {
+    const self = name === basename(entry.node.abs);
+    if (event === "rename" && (self || name === null)) {
+      // The directory itself was deleted or moved (the kernel has dropped or kept the watch on
+      // an inode no longer at this path): forget it, or a new directory made under this name —
+      // which can get the freed inode number back — would pass for watched.
+      this.drop(entry.node.abs, entry);
+    }
+    if (event === "change" && typeof name === "string" && !self) {
       const raw = entry.node.raw;
       entry.fileSet ??= new Set(raw.files);
       // A regular file's content or attributes changed: the listing cannot have.
@@ -205,11 +221,7 @@ export class DirectoryWatches {
   private onLocalFileSystem(node: DirNode): boolean {
     let local = this.localDevices.get(node.dev);
     if (local === undefined) {
-      try {
-        local = LOCAL_FILE_SYSTEMS.has(Number(statfsSync(node.abs).type));
-      } catch {
-        return false;
-      }
+      local = onLocalFileSystem(node.abs);
       this.localDevices.set(node.dev, local);
     }
     return local;
