@@ -45,8 +45,11 @@ beforeAll(async () => {
     gatewayUrl: "",
     env: { CORE_PORT: String(port), LOG_LEVEL: "debug" },
   });
+  // Nothing has asked yet: the listing and the watches come from the Core's own warm-up.
   await waitUntil(
-    async () => core.output().includes("directory watches in place"),
+    async () =>
+      core.output().includes('"msg":"project tree listed"') &&
+      core.output().includes("directory watches in place"),
     60_000,
     `the Core's directory watches\n${core.output()}`,
   );
