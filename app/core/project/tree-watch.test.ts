@@ -1,9 +1,10 @@
 import { mkdirSync, readFile, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createTempProject, type TempProject } from "../testing/temp-project.js";
 import type { Project } from "./project.js";
 import { closeTestProjects, openTestProject } from "./project-fixture.js";
+import { WATCH_TRUST_MS } from "./tree.js";
 import { onLocalFileSystem } from "./tree-watch.js";
 
 let project: TempProject | undefined;
@@ -181,6 +182,23 @@ describe.runIf(process.platform === "linux")("directory watches", () => {
     expect(warnings).toEqual([
       expect.stringMatching(/^watching the first 4 of 10 directories \(TREE_WATCH_MAX_DIRS/),
     ]);
+  });
+
+  it("has the watches' word confirmed by a stat check once it is older than the trust window", async () => {
+    project = createTempProject({ "a.txt": "a" });
+    const core = open(project.root);
+    await armed(core);
+    const { statChecks, watchHits } = core.treeStats;
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + WATCH_TRUST_MS + 1_000);
+      await core.structure();
+      expect(core.treeStats).toMatchObject({ statChecks: statChecks + 1, watchHits });
+      await core.structure();
+      expect(core.treeStats).toMatchObject({ statChecks: statChecks + 1, watchHits: watchHits + 1 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("keeps answering fresh after close(), by stat checks", async () => {
