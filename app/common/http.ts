@@ -1,5 +1,5 @@
 import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import type { Context, Middleware, Next } from "koa";
 import { AppError, BadRequestError, PayloadTooLargeError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -92,36 +92,67 @@ function toAppError(err: unknown): AppError | undefined {
 }
 
 /**
- * Reads and parses a JSON request body of at most `limitBytes`. Empty body → `undefined`.
- * Too large → 413; not JSON → 400. Stops reading as soon as the limit is passed.
+ * A request's body, at most `limitBytes`. Past the limit it stops keeping the body but lets the
+ * rest drain, so the connection can still carry the 413, and rejects with `tooLarge()`; a caller
+ * that goes away mid-body rejects too.
  */
-export async function readJsonBody(ctx: Context, limitBytes: number): Promise<unknown> {
-  const declared = Number(ctx.get("content-length") || "0");
-  if (declared > limitBytes) {
-    throw new PayloadTooLargeError(`Request body is larger than ${limitBytes} bytes`);
-  }
-  const chunks = await new Promise<Buffer[]>((resolve, reject) => {
-    const received: Buffer[] = [];
+export function readRequestBytes(
+  req: IncomingMessage,
+  limitBytes: number,
+  tooLarge: () => Error,
+): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limitBytes) {
-        received.push(chunk);
+        chunks.push(chunk);
         return;
       }
-      // Stop buffering but keep draining, so the client still reads the 413 instead of a reset.
-      ctx.req.off("data", onData);
-      ctx.req.off("end", onEnd);
-      ctx.req.resume();
-      ctx.set("Connection", "close");
-      reject(new PayloadTooLargeError(`Request body is larger than ${limitBytes} bytes`));
+      cleanup();
+      chunks.length = 0;
+      req.resume();
+      reject(tooLarge());
     };
-    const onEnd = () => resolve(received);
-    ctx.req.on("data", onData);
-    ctx.req.once("end", onEnd);
-    ctx.req.once("error", reject);
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = () =>
+      onError(new Error("the caller closed the connection before sending the whole body"));
+    const cleanup = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
   });
-  const text = Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * Reads and parses a JSON request body of at most `limitBytes`. Empty body → `undefined`.
+ * Too large → 413; not JSON → 400. Stops reading as soon as the limit is passed.
+ */
+export async function readJsonBody(ctx: Context, limitBytes: number): Promise<unknown> {
+  const tooLarge = () => new PayloadTooLargeError(`Request body is larger than ${limitBytes} bytes`);
+  if (Number(ctx.get("content-length") || "0") > limitBytes) throw tooLarge();
+  let body: Buffer;
+  try {
+    body = await readRequestBytes(ctx.req, limitBytes, tooLarge);
+  } catch (err) {
+    if (err instanceof PayloadTooLargeError) ctx.set("Connection", "close");
+    throw err;
+  }
+  const text = body.toString("utf8");
   if (text.trim() === "") return undefined;
   try {
     return JSON.parse(text) as unknown;

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { Transform, type Readable } from "node:stream";
 import { PayloadTooLargeError } from "../../common/errors.js";
+import { readRequestBytes } from "../../common/http.js";
 import { ResponseTooLargeError } from "./proxy-errors.js";
 
 /** Whether the caller's request carries a body at all (declared length or chunked). */
@@ -20,42 +21,7 @@ export async function readRequestBody(req: IncomingMessage, limitBytes: number):
   const tooLarge = () =>
     new PayloadTooLargeError(`Request body is larger than the Gateway's limit of ${limitBytes} bytes`);
   if (Number(req.headers["content-length"] ?? 0) > limitBytes) throw tooLarge();
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limitBytes) {
-        chunks.push(chunk);
-        return;
-      }
-      // Stop keeping the body but let it drain, so the connection can still carry the 413.
-      cleanup();
-      chunks.length = 0;
-      req.resume();
-      reject(tooLarge());
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
-    const onClose = () =>
-      onError(new Error("the caller closed the connection before sending the whole body"));
-    const cleanup = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-      req.off("close", onClose);
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("close", onClose);
-  });
+  return readRequestBytes(req, limitBytes, tooLarge);
 }
 
 /** Reads a whole response body of at most `limitBytes`; more throws `ResponseTooLargeError`. */
