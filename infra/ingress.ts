@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { tagsFor, type StackTags } from "./tags.js";
+import { lockDownBucket } from "./protected-bucket.js";
 import { GATEWAY_PORT } from "./user-data.js";
 
 /** TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only. */
@@ -166,22 +167,7 @@ export class Ingress extends pulumi.ComponentResource {
       { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
       child,
     );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-access-logs-public-access`,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      child,
-    );
-    new aws.s3.BucketOwnershipControls(
-      `${name}-access-logs-ownership`,
-      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      child,
-    );
+    const publicAccess = lockDownBucket(`${name}-access-logs`, bucket, child);
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-access-logs-lifecycle`,
       {

@@ -13,6 +13,34 @@ export interface ProtectedBucketArgs {
 }
 
 /**
+ * Blocks every kind of public access to `bucket` and turns ACLs off (BucketOwnerEnforced).
+ * Returns the public access block, which a bucket policy must wait for.
+ */
+export function lockDownBucket(
+  name: string,
+  bucket: aws.s3.Bucket,
+  opts: pulumi.CustomResourceOptions,
+): aws.s3.BucketPublicAccessBlock {
+  const publicAccess = new aws.s3.BucketPublicAccessBlock(
+    `${name}-public-access`,
+    {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
+    opts,
+  );
+  new aws.s3.BucketOwnershipControls(
+    `${name}-ownership`,
+    { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+    opts,
+  );
+  return publicAccess;
+}
+
+/**
  * An S3 bucket with every protection the state needs: versioning, default SSE-KMS with a bucket
  * key, all public access blocked, BucketOwnerEnforced, a policy denying plain HTTP and uploads
  * that ask for another encryption or key, and a lifecycle that expires old versions.
@@ -52,22 +80,7 @@ export class ProtectedBucket extends pulumi.ComponentResource {
       },
       child,
     );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-public-access`,
-      {
-        bucket: this.bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      child,
-    );
-    new aws.s3.BucketOwnershipControls(
-      `${name}-ownership`,
-      { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      child,
-    );
+    const publicAccess = lockDownBucket(name, this.bucket, child);
     this.policy = new aws.s3.BucketPolicy(
       `${name}-policy`,
       {
