@@ -12,7 +12,6 @@ import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
-  ListObjectVersionsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
@@ -25,6 +24,7 @@ import { loadGatewayConfig } from "../app/gateway/config.js";
 import { createGateway, type Gateway } from "../app/gateway/server.js";
 import { awsTestEnv } from "../test/support/moto.js";
 import { mapPool } from "./lib/restore-plan.js";
+import { listVersionPages } from "./lib/s3-versions.js";
 import { runScript } from "./lib/run-script.js";
 
 const N = Number(process.env.DRILL_KEYS ?? 40);
@@ -73,22 +73,8 @@ describe(`disaster-recovery drill: ${N} keys`, { timeout: 600_000 }, () => {
     });
   const versionsCount = async () => {
     let count = 0;
-    let keyMarker: string | undefined;
-    let versionIdMarker: string | undefined;
-    for (let page = 0; page < 1000; page++) {
-      const res = await s3.send(
-        new ListObjectVersionsCommand({
-          Bucket: bucket,
-          Prefix: prefix,
-          KeyMarker: keyMarker,
-          VersionIdMarker: versionIdMarker,
-        }),
-      );
+    for await (const res of listVersionPages(s3, bucket, prefix, 1000))
       count += (res.Versions?.length ?? 0) + (res.DeleteMarkers?.length ?? 0);
-      if (!res.IsTruncated) break;
-      keyMarker = res.NextKeyMarker;
-      versionIdMarker = res.NextVersionIdMarker;
-    }
     return count;
   };
 

@@ -1,4 +1,8 @@
-import { ListObjectVersionsCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  ListObjectVersionsCommand,
+  type ListObjectVersionsCommandOutput,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 
 /** One entry of an object's history in a versioned bucket: a version or a delete marker. */
 export interface ObjectVersion {
@@ -9,6 +13,32 @@ export interface ObjectVersion {
   isLatest: boolean;
   etag?: string;
   size?: number;
+}
+
+/** Every page of a ListObjectVersions listing under `prefix`; more than `maxPages` pages throws. */
+export async function* listVersionPages(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  maxPages = 10_000,
+): AsyncGenerator<ListObjectVersionsCommandOutput> {
+  let keyMarker: string | undefined;
+  let versionIdMarker: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const res = await s3.send(
+      new ListObjectVersionsCommand({
+        Bucket: bucket,
+        Prefix: prefix,
+        KeyMarker: keyMarker,
+        VersionIdMarker: versionIdMarker,
+      }),
+    );
+    yield res;
+    if (!res.IsTruncated) return;
+    keyMarker = res.NextKeyMarker;
+    versionIdMarker = res.NextVersionIdMarker;
+  }
+  throw new Error(`more than ${maxPages} pages of versions under s3://${bucket}/${prefix}`);
 }
 
 /** Every object's history under `prefix`, newest first per key. Bounded to `maxPages` pages. */
@@ -24,17 +54,7 @@ export async function listObjectHistory(
     if (list) list.push(v);
     else byKey.set(v.key, [v]);
   };
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
-  for (let page = 0; page < maxPages; page++) {
-    const res = await s3.send(
-      new ListObjectVersionsCommand({
-        Bucket: bucket,
-        Prefix: prefix,
-        KeyMarker: keyMarker,
-        VersionIdMarker: versionIdMarker,
-      }),
-    );
+  for await (const res of listVersionPages(s3, bucket, prefix, maxPages)) {
     for (const v of res.Versions ?? []) {
       if (!v.Key || !v.VersionId || !v.LastModified) continue;
       add({
@@ -57,11 +77,6 @@ export async function listObjectHistory(
         isLatest: m.IsLatest === true,
       });
     }
-    if (!res.IsTruncated) break;
-    keyMarker = res.NextKeyMarker;
-    versionIdMarker = res.NextVersionIdMarker;
-    if (page === maxPages - 1)
-      throw new Error(`more than ${maxPages} pages of versions under s3://${bucket}/${prefix}`);
   }
   // Versions and delete markers arrive in separate lists: merge them newest first. S3 times have
   // one-second resolution, so within a second the current entry (IsLatest) goes first.

@@ -5,7 +5,6 @@ import {
   DeleteObjectsCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  ListObjectVersionsCommand,
   PutBucketVersioningCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
@@ -15,6 +14,7 @@ import {
   KMSClient,
   ScheduleKeyDeletionCommand,
 } from "@aws-sdk/client-kms";
+import { listVersionPages } from "../../../runbooks/lib/s3-versions.js";
 import { awsTestEnv } from "../../support/moto.js";
 
 /** A versioned bucket and a KMS key with unique names on moto_server, as the Gateway has in AWS. */
@@ -49,22 +49,9 @@ export async function createTestAws(prefix: string): Promise<TestAws> {
 
   const listVersions = async () => {
     const out: Array<{ Key: string; VersionId?: string }> = [];
-    let keyMarker: string | undefined;
-    let versionMarker: string | undefined;
-    for (let page = 0; page < 100; page++) {
-      const res = await s3.send(
-        new ListObjectVersionsCommand({
-          Bucket: bucket,
-          KeyMarker: keyMarker,
-          VersionIdMarker: versionMarker,
-        }),
-      );
+    for await (const res of listVersionPages(s3, bucket, "", 100))
       for (const v of [...(res.Versions ?? []), ...(res.DeleteMarkers ?? [])])
         out.push({ Key: v.Key!, VersionId: v.VersionId });
-      if (!res.IsTruncated) break;
-      keyMarker = res.NextKeyMarker;
-      versionMarker = res.NextVersionIdMarker;
-    }
     return out;
   };
 
