@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { pathToFileURL } from "node:url";
 import { RunbookError, runCli } from "../runbooks/lib/cli.js";
+import { requestJson, type JsonAnswer } from "../runbooks/lib/json-http.js";
 import type { Output } from "../runbooks/lib/output.js";
 
 export interface SmokeOptions {
@@ -24,36 +25,15 @@ export interface SmokeOptions {
   out: Pick<Output, "ok" | "info" | "warn">;
 }
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
+type Answer = JsonAnswer;
 
 const FORGED_KEY = `cq_zzzzzzzzzzzz_${"A".repeat(43)}`; // secret-scan:allow (well-formed, never issued)
 
 export async function runSmoke(o: SmokeOptions): Promise<{ checks: number }> {
   const base = o.url.replace(/\/+$/, "");
   let checks = 0;
-  const call = async (method: string, path: string, key?: string, body?: unknown): Promise<Answer> => {
-    const headers: Record<string, string> = { accept: "application/json" };
-    if (key) headers["x-api-key"] = key;
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await res.text();
-    let parsed: Record<string, unknown> = {};
-    try {
-      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      parsed = { raw: text.slice(0, 200) };
-    }
-    return { status: res.status, headers: res.headers, body: parsed };
-  };
+  const call = (method: string, path: string, key?: string, body?: unknown): Promise<Answer> =>
+    requestJson(`${base}${path}`, { method, ...(key ? { key } : {}), body });
   const expectStatus = (what: string, answer: Answer, status: number) => {
     if (answer.status !== status) {
       const detail = typeof answer.body.detail === "string" ? `: ${answer.body.detail}` : "";

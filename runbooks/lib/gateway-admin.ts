@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { parseGatewaySecret } from "../../app/gateway/secrets/gateway-secret-schema.js";
 import { RunbookError, type OptionSpec } from "./cli.js";
+import { requestJson } from "./json-http.js";
 import type { SettingSource } from "./settings.js";
 
 /** Where the Gateway and its admin key are found: flags → environment → stack outputs. */
@@ -57,39 +58,27 @@ export class GatewayAdminClient {
   async request<T>(method: string, path: string, body?: unknown, key = this.adminKey): Promise<T> {
     const reply = await this.send<T>(method, path, body, key);
     if (reply.status >= 200 && reply.status < 300) return reply.body;
-    const detail = (reply.body as { detail?: unknown } | null)?.detail;
+    const { detail, raw } = reply.body as { detail?: unknown; raw?: unknown };
     throw new RunbookError(
-      `Gateway answered ${reply.status} to ${method} ${path}: ${typeof detail === "string" ? detail : "no detail"}`,
+      `Gateway answered ${reply.status} to ${method} ${path}: ${typeof detail === "string" ? detail : typeof raw === "string" ? raw : "no detail"}`,
     );
   }
 
   /** The raw answer, whatever its status (for probes such as "is this key accepted yet?"). */
   async send<T>(method: string, path: string, body?: unknown, key = this.adminKey): Promise<AdminReply<T>> {
-    let res: Response;
     try {
-      res = await fetch(new URL(path, `${this.baseUrl}/`), {
+      const answer = await requestJson(new URL(path, `${this.baseUrl}/`), {
         method,
-        headers: {
-          "X-API-KEY": key,
-          accept: "application/json",
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        key,
+        body,
+        timeoutMs: this.timeoutMs,
       });
+      return { status: answer.status, body: answer.body as T };
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
       throw new RunbookError(
         `cannot reach the Gateway at ${this.baseUrl} (${cause}); if it is down, see --store`,
       );
     }
-    const text = await res.text();
-    let parsed: unknown = null;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      parsed = { detail: text.slice(0, 200) };
-    }
-    return { status: res.status, body: parsed as T };
   }
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { silentLogger } from "../../../app/common/logger.js";
 import { loadGatewayConfig } from "../../../app/gateway/config.js";
 import { createGateway, type Gateway, type GatewayDeps } from "../../../app/gateway/server.js";
+import { requestJson } from "../../../runbooks/lib/json-http.js";
 
 export interface LocalGateway {
   url: string;
@@ -58,25 +59,4 @@ export async function startLocalGateway(
 }
 
 /** A `curl`-equivalent request: JSON in, status + JSON out. */
-export async function http(
-  url: string,
-  init: { method?: string; key?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
-  const headers: Record<string, string> = { ...(init.headers ?? {}) };
-  if (init.key) headers["x-api-key"] = init.key;
-  if (init.body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(url, {
-    method: init.method ?? "GET",
-    headers,
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  let body: Record<string, unknown> = {};
-  try {
-    body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    body = { raw: text };
-  }
-  return { status: res.status, headers: res.headers, body };
-}
+export const http = requestJson;
