@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { parseConfig } from "../common/config.js";
 import { envInt, envList, envOptionalString, envPort, envUrl, logLevel } from "../common/env-schema.js";
+import type { WatchMode } from "./project/tree-watch.js";
 
 const MIB = 1024 * 1024;
 export const MIN_API_KEY_LENGTH = 16;
@@ -83,7 +84,7 @@ export interface CoreConfig {
   };
   cacheMaxBytes: number;
   /** `auto`: inotify watches keep the cached tree fresh (Linux, local file systems); `off`: stat checks. */
-  treeWatch: "auto" | "off";
+  treeWatch: WatchMode;
   /** Most directories watched; beyond, stat checks (and never more than half the kernel's budget). */
   treeWatchMaxDirs: number;
   registrationBackoff: { baseMs: number; capMs: number };
