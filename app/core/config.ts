@@ -47,6 +47,7 @@ const coreSchema = (cwd: string) =>
       SEARCH_MAX_RESULTS: envInt(200, 1, 10_000),
       SEARCH_MAX_FILES: envInt(20_000, 1, 10_000_000),
       SEARCH_MAX_QUERY_LENGTH: envInt(256, 1, 4096),
+      MAX_RESPONSE_CHARS: envInt(90_000, 1_000, 100_000_000),
       CACHE_MAX_BYTES: envInt(64 * MIB, 0, 4096 * MIB),
       TREE_WATCH: z.enum(["auto", "off"], { error: "expected auto or off" }).default("auto"),
       TREE_WATCH_MAX_DIRS: envInt(20_000, 1, 1_000_000),
@@ -81,6 +82,8 @@ export interface CoreConfig {
     searchMaxResults: number;
     searchMaxFiles: number;
     searchMaxQueryLength: number;
+    /** Most characters of JSON in one answer (HTTP body or MCP tool result); answers that would be larger are cut and say how to go on. */
+    maxResponseChars: number;
   };
   cacheMaxBytes: number;
   /** `auto`: inotify watches keep the cached tree fresh (Linux, local file systems); `off`: stat checks. */
@@ -122,6 +125,7 @@ export function loadCoreConfig(
       searchMaxResults: e.SEARCH_MAX_RESULTS,
       searchMaxFiles: e.SEARCH_MAX_FILES,
       searchMaxQueryLength: e.SEARCH_MAX_QUERY_LENGTH,
+      maxResponseChars: e.MAX_RESPONSE_CHARS,
     },
     cacheMaxBytes: e.CACHE_MAX_BYTES,
     treeWatch: e.TREE_WATCH,
