@@ -2,6 +2,7 @@ import type { Context } from "koa";
 import type { Logger } from "../common/logger.js";
 import type { AuditRecord, AuditSink } from "./store/types.js";
 import type { VerifiedKey } from "./keys/key-service.js";
+import { clientAddress } from "./middleware/client-address.js";
 
 export interface AuditEvent {
   action: string;
@@ -28,7 +29,7 @@ export function createAuditRecorder(sink: AuditSink, logger: Logger, now: () => 
       actor: event.actor ?? principal?.keyId ?? "anonymous",
       action: event.action,
       target: event.target,
-      source_ip: ctx.ip || null,
+      source_ip: clientAddress(ctx),
       outcome: event.outcome,
       ...(event.detail ? { detail: event.detail } : {}),
     };

@@ -6,7 +6,7 @@ import { rewriteOpenApiForGateway } from "./proxy/openapi.js";
 import type { CoreForwarder } from "./routes/files-proxy.js";
 
 /**
- * The proxy to users' Cores as the files routes use it: same path on the Core, and for
+ * The proxy to users' Cores as the files routes use it: the route's path on the Core, and for
  * `/openapi.json` the document rewritten so it names the Gateway (GATEWAY_PUBLIC_URL, or the
  * origin the caller used) and `X-API-KEY`.
  */
@@ -18,19 +18,20 @@ export function createCoreForwarder(
   const proxy = createCoreProxy({
     connectTimeoutMs: config.proxyConnectTimeoutMs,
     responseTimeoutMs: config.proxyResponseTimeoutMs,
+    totalTimeoutMs: config.proxyTotalTimeoutMs,
     maxRequestBytes: config.proxyMaxRequestBytes,
     maxResponseBytes: config.proxyMaxResponseBytes,
+    memoryBudgetBytes: config.proxyMemoryBudgetBytes,
     allowInsecure: config.allowInsecureTunnels,
     logger,
     onError: (kind) => metrics.proxyErrors.inc({ kind }),
   });
-  const forward: CoreForwarder = (ctx, target) => {
+  const forward: CoreForwarder = (ctx, target, path) => {
+    if (path !== "/openapi.json") return proxy.forward(ctx, target, path);
     const publicUrl = config.publicUrl ?? `${ctx.protocol}://${ctx.host}`;
-    const options =
-      ctx.path === "/openapi.json"
-        ? { rewriteJson: (doc: unknown) => rewriteOpenApiForGateway(doc, publicUrl) }
-        : {};
-    return proxy.forward(ctx, target, ctx.path, options);
+    return proxy.forward(ctx, target, path, {
+      rewriteJson: (doc: unknown) => rewriteOpenApiForGateway(doc, publicUrl),
+    });
   };
   return Object.assign(forward, { close: () => proxy.close() });
 }

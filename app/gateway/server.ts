@@ -1,7 +1,8 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
-import { closeServer, errorHandler, requestId, safeEqual } from "../common/http.js";
+import compress from "koa-compress";
+import { closeServer, errorHandler, requestId } from "../common/http.js";
 import { createLogger, type Logger } from "../common/logger.js";
 import { createCoreStatus } from "./admin/core-status.js";
 import { createAdminRouter } from "./admin/routes.js";
@@ -12,13 +13,15 @@ import { buildDefaultDeps } from "./default-deps.js";
 import { KeyService } from "./keys/key-service.js";
 import { UsageTracker } from "./keys/usage.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
-import { AuthFailureLimiter } from "./middleware/auth-failure-limit.js";
-import { authenticate } from "./middleware/authenticate.js";
+import { AuthAttemptLimiter } from "./middleware/auth-attempts.js";
+import { authenticate, type BearerTokenResolver } from "./middleware/authenticate.js";
+import { callerGone, reportStrayError } from "./middleware/caller-gone.js";
 import { keyGenerationGuard } from "./middleware/generation-guard.js";
 import { httpMetrics } from "./middleware/http-metrics.js";
 import { jsonNotFound } from "./middleware/not-found.js";
 import { RATE_WINDOW_SECONDS, rateLimitPerKey } from "./middleware/rate-limit.js";
 import { gatewayRequestLogger } from "./middleware/request-log.js";
+import { ProxyAdmission } from "./proxy/admission.js";
 import type { LimiterFactory } from "./rate-limiters.js";
 import { TunnelRegistry } from "./registry/tunnel-registry.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
@@ -47,6 +50,8 @@ export interface GatewayDeps {
   forward: CoreForwarder & { close?: () => Promise<void> };
   adminSessions: AdminSessions;
   metrics: GatewayMetrics;
+  /** a second kind of bearer credential (OAuth access tokens): token → key id */
+  resolveBearerToken: BearerTokenResolver;
 }
 
 export interface Gateway {
@@ -90,10 +95,21 @@ export async function createGateway(
     usage.forget(keyId);
   });
   const limiter = deps.limiterFactory;
-  const failures = new AuthFailureLimiter(
-    limiter({ keyPrefix: "auth-failures", points: config.authFailuresPerMinutePerIp, durationSeconds: 60 }),
+  const sharedStore = config.rateLimitStore === "dynamodb";
+  const attempts = new AuthAttemptLimiter({
+    points: config.authFailuresPerMinutePerIp,
+    durationSeconds: 60,
+    // In memory only, the local reservation is the whole limit: no second counter needed.
+    shared: sharedStore
+      ? limiter({
+          keyPrefix: "auth-failures",
+          points: config.authFailuresPerMinutePerIp,
+          durationSeconds: 60,
+        })
+      : undefined,
     logger,
-  );
+    onRefused: () => metrics.rateLimited.inc({ limit: "auth_failures" }),
+  });
   // Counts only; each key's own limit is applied per request (see rateLimitPerKey).
   const perKeyCounter = limiter({
     keyPrefix: "key",
@@ -105,11 +121,11 @@ export async function createGateway(
     keys,
     adminApiKey: deps.secrets.adminApiKey,
     adminSessions,
-    failures,
+    attempts,
     usage,
     audit,
     metrics,
-    logger,
+    resolveBearerToken: given.resolveBearerToken,
   });
   const authenticated = [auth, rateLimitPerKey(perKeyCounter, metrics, logger, now)];
   const generateGuard = keyGenerationGuard({
@@ -129,30 +145,44 @@ export async function createGateway(
     allowInsecure: config.allowInsecureTunnels,
   });
 
-  const app = new Koa({ proxy: config.trustProxy });
+  const admission = new ProxyAdmission({
+    total: config.proxyMaxConcurrent,
+    perKey: config.proxyMaxConcurrentPerKey,
+  });
+
+  // With TRUST_PROXY, only the last TRUST_PROXY_HOPS X-Forwarded-For entries count (the ones
+  // the trusted proxies appended); see middleware/client-address.ts.
+  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops });
+  app.on("error", reportStrayError(logger));
   app.use(requestId());
   app.use(gatewayRequestLogger(logger));
   app.use(httpMetrics(metrics));
   app.use(errorHandler(logger, "detail"));
+  app.use(callerGone(logger));
+  // The Gateway's own JSON answers; proxied answers opt out (the Core's bytes go out untouched).
+  app.use(compress({ threshold: 1024 }));
   app.use(jsonNotFound());
   const routers = [
     healthRoutes({ version: GATEWAY_VERSION }),
     apiKeyRoutes({ config, keys, usage, tunnels, audit, authenticated, generateGuard }),
     ngrokUrlRoutes({
       tunnels,
+      keys,
       validateTunnelUrl: deps.validateTunnelUrl,
       audit,
       authenticated,
       maxJsonBodyBytes: config.maxJsonBodyBytes,
     }),
-    filesProxyRoutes({ tunnels, forward: deps.forward, authenticated }),
+    filesProxyRoutes({ tunnels, forward: deps.forward, authenticated, admission }),
     auditRoutes({ sink: deps.auditSink, authenticated }),
     metricsRoutes({ registry: metrics.registry, authenticated }),
     createAdminRouter({
       sessions: adminSessions,
-      verifyAdminKey: (key) => safeEqual(key, deps.secrets.adminApiKey()),
-      audit: deps.auditSink,
-      logger,
+      adminApiKey: () => deps.secrets.adminApiKey(),
+      authenticated,
+      attempts,
+      audit,
+      gatewayMetrics: metrics,
       store,
       version: GATEWAY_VERSION,
       now,

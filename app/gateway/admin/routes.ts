@@ -1,11 +1,14 @@
 import Router from "@koa/router";
-import type { Context } from "koa";
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import type { Middleware } from "koa";
 import { z } from "zod";
-import { AppError, BadRequestError, NotFoundError, UnauthorizedError } from "../../common/errors.js";
-import { readJsonBody } from "../../common/http.js";
-import type { Logger } from "../../common/logger.js";
-import type { AuditRecord, AuditSink } from "../store/types.js";
+import { BadRequestError, NotFoundError, UnauthorizedError } from "../../common/errors.js";
+import { readJsonBody, safeEqual } from "../../common/http.js";
+import type { RecordAudit } from "../audit-recorder.js";
+import { isKeyId } from "../keys/key-format.js";
+import type { GatewayMetrics } from "../metrics.js";
+import type { AuthAttemptLimiter } from "../middleware/auth-attempts.js";
+import { requireAdmin } from "../middleware/authenticate.js";
+import { clientAddress } from "../middleware/client-address.js";
 import { createAdminAssets } from "./assets.js";
 import type { CoreStatus } from "./core-status.js";
 import { clearSessionCookie, readSessionCookie, setSessionCookie, type SecureCookies } from "./cookie.js";
@@ -15,18 +18,18 @@ import type { AdminSessions } from "./session.js";
 
 export interface AdminRouterDeps extends AdminHealthDeps {
   sessions: AdminSessions;
-  verifyAdminKey(key: string): boolean | Promise<boolean>;
-  audit?: Pick<AuditSink, "write">;
-  logger: Logger;
+  adminApiKey: () => string;
+  /** the Gateway's pipeline: who is calling (session cookie + CSRF token, or the admin key) */
+  authenticated: Middleware[];
+  /** the same per-address failure budget every credential check draws from */
+  attempts: AuthAttemptLimiter;
+  audit: RecordAudit;
+  gatewayMetrics: Pick<GatewayMetrics, "authFailures">;
   /** "auto" (default): Secure cookie when the request is https */
   secureCookies?: SecureCookies;
-  /** wrong admin keys accepted per IP per minute before sign-in answers 429 (default 10) */
-  signInFailuresPerMinute?: number;
   /** whether a key's Core is registered and answering (core-status.ts); the page shows "registered" without it */
   coreStatus?: (keyId: string) => Promise<CoreStatus>;
 }
-
-const KEY_ID = /^[a-z0-9]{12}$/;
 
 const signInBody = z.object(
   { admin_key: z.string().min(1).max(1024) },
@@ -35,8 +38,8 @@ const signInBody = z.object(
 
 /**
  * The admin web interface: the page and its assets, sign-in and sign-out, and the health summary
- * the page shows. Everything else the page does goes through the Gateway's own API, which
- * accepts the session cookie plus the X-CSRF-Token header as the admin.
+ * the page shows. The page's API calls go through the Gateway's one authentication pipeline,
+ * which accepts the session cookie plus the X-CSRF-Token header as the admin.
  */
 export function createAdminRouter(deps: AdminRouterDeps): Router {
   const router = new Router();
@@ -44,33 +47,7 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
   const health = createHealthReporter(deps);
   const now = deps.now ?? Date.now;
   const secure = deps.secureCookies ?? "auto";
-  const failures = new RateLimiterMemory({ points: deps.signInFailuresPerMinute ?? 10, duration: 60 });
-
-  const audit = async (
-    ctx: Context,
-    record: Pick<AuditRecord, "actor" | "action" | "outcome"> & Partial<AuditRecord>,
-  ) => {
-    if (!deps.audit) return;
-    try {
-      await deps.audit.write({
-        time: new Date(now()).toISOString(),
-        request_id: (ctx.state.requestId as string | undefined) ?? null,
-        target: null,
-        source_ip: ctx.ip || null,
-        ...record,
-      });
-    } catch (err) {
-      deps.logger.error({ err, action: record.action }, "audit write failed");
-    }
-  };
-
-  /** The page's own API calls: a live session with its CSRF token, or the admin key itself. */
-  const requireAdmin = async (ctx: Context) => {
-    if (deps.sessions.verify(readSessionCookie(ctx), ctx.get("x-csrf-token") || undefined)) return;
-    const key = ctx.get("x-api-key");
-    if (key && (await deps.verifyAdminKey(key))) return;
-    throw new UnauthorizedError("Admin session missing or expired: sign in again");
-  };
+  const adminOnly = [...deps.authenticated, requireAdmin()];
 
   // Runs for every route below, all of which live under /admin.
   router.use(adminSecurityHeaders());
@@ -90,33 +67,29 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
   });
 
   router.post("/admin/session", async (ctx) => {
-    const ip = ctx.ip || "unknown";
-    const seen = await failures.get(ip);
-    if (seen && seen.remainingPoints <= 0) throw tooManySignIns(seen);
-
     const parsed = signInBody.safeParse(await readJsonBody(ctx, 4096));
     if (!parsed.success) throw new BadRequestError('Send JSON {"admin_key": "..."}');
 
-    if (!(await deps.verifyAdminKey(parsed.data.admin_key))) {
-      await audit(ctx, {
+    // Reserved before the key is compared, like every other credential check.
+    const attempt = await deps.attempts.reserve(clientAddress(ctx));
+    if (!safeEqual(parsed.data.admin_key, deps.adminApiKey())) {
+      await attempt.failed();
+      deps.gatewayMetrics.authFailures.inc({ reason: "admin_sign_in" });
+      await deps.audit(ctx, {
         actor: "anonymous",
         action: "admin.sign_in",
+        target: null,
         outcome: "failure",
         detail: { reason: "wrong admin key" },
       });
-      try {
-        await failures.consume(ip);
-      } catch (res) {
-        if (res instanceof RateLimiterRes) throw tooManySignIns(res);
-        throw res;
-      }
       throw new UnauthorizedError("Wrong admin key");
     }
+    attempt.succeeded();
 
     const session = deps.sessions.create();
     const maxAge = Math.max(0, Math.floor((session.expiresAt - now()) / 1000));
     setSessionCookie(ctx, session.id, maxAge, secure);
-    await audit(ctx, { actor: "admin", action: "admin.sign_in", outcome: "success" });
+    await deps.audit(ctx, { actor: "admin", action: "admin.sign_in", target: null, outcome: "success" });
     ctx.status = 201;
     ctx.body = { csrf_token: session.csrfToken, expires_at: new Date(session.expiresAt).toISOString() };
   });
@@ -127,34 +100,22 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
     // clear its own cookie.
     if (deps.sessions.verify(id, ctx.get("x-csrf-token") || undefined)) {
       deps.sessions.destroy(id);
-      await audit(ctx, { actor: "admin", action: "admin.sign_out", outcome: "success" });
+      await deps.audit(ctx, { actor: "admin", action: "admin.sign_out", target: null, outcome: "success" });
     }
     clearSessionCookie(ctx, secure);
     ctx.status = 204;
   });
 
-  router.get("/admin/api/health", async (ctx) => {
-    await requireAdmin(ctx);
+  router.get("/admin/api/health", ...adminOnly, async (ctx) => {
     ctx.body = await health();
   });
 
-  router.get("/admin/api/cores/:keyId", async (ctx) => {
-    await requireAdmin(ctx);
+  router.get("/admin/api/cores/:keyId", ...adminOnly, async (ctx) => {
     const keyId = ctx.params.keyId ?? "";
-    if (!KEY_ID.test(keyId)) throw new BadRequestError("Expected a key id: 12 characters a-z, 0-9");
+    if (!isKeyId(keyId)) throw new BadRequestError("Expected a key id: 12 characters a-z, 0-9");
     if (!deps.coreStatus) throw new NotFoundError("This Gateway does not check Cores from the admin page");
     ctx.body = { key_id: keyId, ...(await deps.coreStatus(keyId)) };
   });
 
   return router;
-}
-
-function tooManySignIns(res: RateLimiterRes): AppError {
-  const seconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-  return new AppError(
-    429,
-    `Too many failed sign-ins from this address: try again in ${seconds} s`,
-    {},
-    { "Retry-After": String(seconds) },
-  );
 }

@@ -1,10 +1,4 @@
-import {
-  AppError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  UnauthorizedError,
-} from "../../common/errors.js";
+import { AppError, ConflictError, ForbiddenError, NotFoundError } from "../../common/errors.js";
 import { PreconditionFailedError } from "../store/errors.js";
 import { updateRecord } from "../store/record-store.js";
 import type { KeyRecord, RecordStore } from "../store/types.js";
@@ -23,6 +17,14 @@ export interface VerifiedKey {
   isAdmin: boolean;
   rateLimit: number;
 }
+
+/** Why a key was refused; each reason has its own answer (see middleware/authenticate.ts). */
+export type RefusalReason = "invalid" | "rotated" | "revoked" | "expired";
+
+export type VerifyOutcome =
+  | { ok: true; key: VerifiedKey }
+  /** `keyId`: the id the key claimed, for the audit record (null when it was not key-shaped) */
+  | { ok: false; reason: RefusalReason; keyId: string | null };
 
 export interface KeyPolicy {
   defaultRpm: number;
@@ -98,24 +100,45 @@ export class KeyService {
     throw new ConflictError("Could not allocate a key id; try again");
   }
 
-  /** Verifies a user key (not the admin key) from the cache; storage only on a cache miss. */
-  async verify(apiKey: string): Promise<VerifiedKey> {
+  /**
+   * Verifies a user key (not the admin key) from the cache; storage only on a cache miss.
+   * Never throws for a bad key: the outcome says why it was refused, so callers can count,
+   * audit and answer without reading a message.
+   */
+  async verify(apiKey: string): Promise<VerifyOutcome> {
     const parsed = parseApiKey(apiKey);
-    if (!parsed) throw new UnauthorizedError("Invalid API Key");
+    if (!parsed) return { ok: false, reason: "invalid", keyId: null };
     const record = await this.cache.get(parsed.keyId, () => this.load(parsed.keyId));
-    if (!record) throw new UnauthorizedError("Invalid API Key");
+    if (!record) return { ok: false, reason: "invalid", keyId: parsed.keyId };
     const now = this.now();
     const current = matchesHash(apiKey, record.secret, this.peppers);
     if (!current) {
       const previous = record.previous_secrets.find((p) => matchesHash(apiKey, p, this.peppers));
-      if (!previous) throw new UnauthorizedError("Invalid API Key");
+      if (!previous) return { ok: false, reason: "invalid", keyId: parsed.keyId };
       if (Date.parse(previous.valid_until) <= now)
-        throw new UnauthorizedError("API Key has been rotated; use the new key");
+        return { ok: false, reason: "rotated", keyId: parsed.keyId };
     }
-    // Status is revealed only to a caller who proved it holds the key.
-    if (record.status === "revoked") throw new UnauthorizedError("API Key has been revoked");
-    if (Date.parse(record.expires_at) <= now) throw new UnauthorizedError("API Key has expired");
-    return { keyId: record.key_id, isAdmin: record.is_admin, rateLimit: record.rate_limit };
+    return this.standing(record, now);
+  }
+
+  /**
+   * The principal of a key id vouched for by another credential (an OAuth access token): the
+   * key must still exist and be neither revoked nor expired.
+   */
+  async verifyKeyId(keyId: string): Promise<VerifyOutcome> {
+    const record = await this.cache.get(keyId, () => this.load(keyId));
+    if (!record) return { ok: false, reason: "invalid", keyId };
+    return this.standing(record, this.now());
+  }
+
+  // Status is revealed only to a caller who proved it holds the key.
+  private standing(record: KeyRecord, now: number): VerifyOutcome {
+    if (record.status === "revoked") return { ok: false, reason: "revoked", keyId: record.key_id };
+    if (Date.parse(record.expires_at) <= now) return { ok: false, reason: "expired", keyId: record.key_id };
+    return {
+      ok: true,
+      key: { keyId: record.key_id, isAdmin: record.is_admin, rateLimit: record.rate_limit },
+    };
   }
 
   async get(keyId: string): Promise<KeyRecord> {
@@ -169,7 +192,11 @@ export class KeyService {
     });
   }
 
-  /** Hard delete: the usage and tunnel records first, so a failure leaves a key that can be purged again. */
+  /**
+   * Hard delete: the usage and tunnel records first, so a failure leaves a key that can be
+   * purged again; then the key; then its tunnel record once more, for a registration that was
+   * written while the purge ran (registrations check the key after writing, see `exists`).
+   */
   async purge(keyId: string): Promise<void> {
     const record = await this.get(keyId);
     refuseAdmin(record, "purged");
@@ -177,7 +204,13 @@ export class KeyService {
     await this.store.delete("usage", keyId);
     await this.store.delete("keys", keyId);
     this.cache.set(keyId, null);
+    await this.store.delete("tunnels", keyId);
     for (const listener of this.purgeListeners) listener(keyId);
+  }
+
+  /** Whether the key's record is still stored, read from storage (not the cache). */
+  async exists(keyId: string): Promise<boolean> {
+    return (await this.load(keyId)) !== null;
   }
 
   status(record: KeyRecord): KeyStatus {

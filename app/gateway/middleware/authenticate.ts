@@ -1,30 +1,35 @@
 import type { Context, Middleware, Next } from "koa";
-import { AppError, ForbiddenError, UnauthorizedError } from "../../common/errors.js";
+import { ForbiddenError, UnauthorizedError } from "../../common/errors.js";
 import { safeEqual } from "../../common/http.js";
-import type { Logger } from "../../common/logger.js";
 import type { RecordAudit } from "../audit-recorder.js";
-import { ADMIN_KEY_ID, parseApiKey } from "../keys/key-format.js";
-import type { KeyService, VerifiedKey } from "../keys/key-service.js";
+import { readSessionCookie } from "../admin/cookie.js";
+import { ADMIN_KEY_ID, KEY_PREFIX } from "../keys/key-format.js";
+import type { KeyService, RefusalReason, VerifiedKey, VerifyOutcome } from "../keys/key-service.js";
 import type { UsageTracker } from "../keys/usage.js";
 import type { GatewayMetrics } from "../metrics.js";
-import type { AuthFailureLimiter } from "./auth-failure-limit.js";
-
-export const ADMIN_SESSION_COOKIE = "cq_admin_session";
+import type { AuthAttemptLimiter } from "./auth-attempts.js";
+import { clientAddress } from "./client-address.js";
 
 /** The admin web UI's sessions (app/gateway/admin/session.ts). */
 export interface AdminSessionVerifier {
-  verify(id: string, csrfToken: string): boolean;
+  verify(id: string | undefined, csrfToken: string | undefined): boolean;
 }
+
+/**
+ * A second kind of credential: maps a bearer token that is not an API key (e.g. an OAuth access
+ * token) to the key id it acts for, or `undefined` when it does not know the token.
+ */
+export type BearerTokenResolver = (token: string) => Promise<string | undefined> | string | undefined;
 
 export interface AuthenticateDeps {
   keys: KeyService;
   adminApiKey: () => string;
   adminSessions?: AdminSessionVerifier;
-  failures: AuthFailureLimiter;
+  attempts: AuthAttemptLimiter;
   usage: UsageTracker;
   audit: RecordAudit;
   metrics: GatewayMetrics;
-  logger: Logger;
+  resolveBearerToken?: BearerTokenResolver;
 }
 
 export const ADMIN_PRINCIPAL: VerifiedKey = Object.freeze({
@@ -33,79 +38,120 @@ export const ADMIN_PRINCIPAL: VerifiedKey = Object.freeze({
   rateLimit: 0,
 });
 
+/** What a request presents; read once, checked by `identify`. */
+export type Credential =
+  /** X-API-KEY, or `Authorization: Bearer` with an API key (or the admin key) */
+  | { kind: "key"; secret: string }
+  /** `Authorization: Bearer` with anything else, for `resolveBearerToken` */
+  | { kind: "token"; token: string }
+  /** the admin web UI: session cookie plus its X-CSRF-Token header */
+  | { kind: "session"; id: string; csrfToken: string };
+
+type Refusal = RefusalReason | "missing" | "session";
+
+type Identified = { ok: true; principal: VerifiedKey } | { ok: false; reason: Refusal; keyId: string | null };
+
+const MESSAGES: Record<Refusal, string> = {
+  missing: "Missing API Key",
+  session: "Admin session is invalid or expired, or the X-CSRF-Token header is missing",
+  invalid: "Invalid API Key",
+  rotated: "API Key has been rotated; use the new key",
+  revoked: "API Key has been revoked",
+  expired: "API Key has expired",
+};
+
+const BEARER = /^Bearer +([\x21-\x7e]+) *$/i;
+
+export function readCredential(ctx: Context): Credential | undefined {
+  const apiKey = ctx.get("x-api-key");
+  if (apiKey !== "") return { kind: "key", secret: apiKey };
+  // Other schemes (Basic, ...) are not ours: as if the header were absent.
+  const token = BEARER.exec(ctx.get("authorization"))?.[1];
+  if (token !== undefined) {
+    return token.startsWith(KEY_PREFIX) ? { kind: "key", secret: token } : { kind: "token", token };
+  }
+  const session = readSessionCookie(ctx);
+  if (session !== undefined) return { kind: "session", id: session, csrfToken: ctx.get("x-csrf-token") };
+  return undefined;
+}
+
+/** The secret a caller presented as its API key (header or bearer), for routes that compare it. */
+export function presentedKey(ctx: Context): string | undefined {
+  const credential = readCredential(ctx);
+  if (credential?.kind === "key") return credential.secret;
+  if (credential?.kind === "token") return credential.token;
+  return undefined;
+}
+
 /**
- * Establishes who is calling: the `X-API-KEY` header (the admin key, compared in constant time,
- * or a user key verified from cache), or, for the admin web UI, a session cookie with its
- * matching `X-CSRF-Token` header. Every failure is counted per source address, audited, and
- * answered 401 with the reason.
+ * The one authentication step every protected route goes through, admin routes included:
+ * reads the credential, reserves a failure from the caller's address budget (429 when used
+ * up), checks the credential, then refunds the reservation or counts the failure. Every
+ * refusal is counted in metrics, audited and answered 401 with its reason.
  */
 export function authenticate(deps: AuthenticateDeps): Middleware {
   return async (ctx: Context, next: Next) => {
-    await deps.failures.check(ctx.ip);
-    const principal = await identify(ctx, deps);
-    ctx.state.principal = principal;
-    if (!principal.isAdmin) deps.usage.record(principal.keyId);
+    const credential = readCredential(ctx);
+    // A request without any credential is not a guess: refused, audited, but not counted.
+    if (!credential) return refuse(ctx, deps, { ok: false, reason: "missing", keyId: null });
+    const attempt = await deps.attempts.reserve(clientAddress(ctx));
+    const outcome = await identify(credential, deps);
+    if (!outcome.ok) {
+      await attempt.failed();
+      return refuse(ctx, deps, outcome);
+    }
+    attempt.succeeded();
+    ctx.state.principal = outcome.principal;
+    if (!outcome.principal.isAdmin) deps.usage.record(outcome.principal.keyId);
     await next();
   };
 }
 
-async function identify(ctx: Context, deps: AuthenticateDeps): Promise<VerifiedKey> {
-  const apiKey = ctx.get("x-api-key");
-  if (!apiKey) {
-    const session = ctx.cookies.get(ADMIN_SESSION_COOKIE);
-    if (session && deps.adminSessions) {
-      if (deps.adminSessions.verify(session, ctx.get("x-csrf-token"))) return ADMIN_PRINCIPAL;
-      return refuse(
-        ctx,
-        deps,
-        "session",
-        null,
-        new UnauthorizedError("Admin session is invalid or expired, or the X-CSRF-Token header is missing"),
-      );
+async function identify(credential: Credential, deps: AuthenticateDeps): Promise<Identified> {
+  switch (credential.kind) {
+    case "session":
+      return deps.adminSessions?.verify(credential.id, credential.csrfToken)
+        ? { ok: true, principal: ADMIN_PRINCIPAL }
+        : { ok: false, reason: "session", keyId: null };
+    case "token": {
+      const keyId = await deps.resolveBearerToken?.(credential.token);
+      // Not a token the resolver knows: it may still be the admin key sent as a bearer token.
+      if (keyId === undefined) return identifyKey(credential.token, deps);
+      return fromOutcome(await deps.keys.verifyKeyId(keyId));
     }
-    return refuse(ctx, deps, "missing", null, new UnauthorizedError("Missing API Key"));
+    case "key":
+      return identifyKey(credential.secret, deps);
   }
-  if (safeEqual(apiKey, deps.adminApiKey())) return ADMIN_PRINCIPAL;
-  try {
-    return await deps.keys.verify(apiKey);
-  } catch (err) {
-    if (err instanceof UnauthorizedError) {
-      return refuse(ctx, deps, reasonOf(err.message), parseApiKey(apiKey)?.keyId ?? null, err);
-    }
-    throw err;
-  }
+}
+
+async function identifyKey(secret: string, deps: AuthenticateDeps): Promise<Identified> {
+  if (safeEqual(secret, deps.adminApiKey())) return { ok: true, principal: ADMIN_PRINCIPAL };
+  return fromOutcome(await deps.keys.verify(secret));
+}
+
+function fromOutcome(outcome: VerifyOutcome): Identified {
+  return outcome.ok ? { ok: true, principal: outcome.key } : outcome;
 }
 
 async function refuse(
   ctx: Context,
   deps: AuthenticateDeps,
-  reason: string,
-  target: string | null,
-  error: AppError,
+  refusal: Extract<Identified, { ok: false }>,
 ): Promise<never> {
-  deps.metrics.authFailures.inc({ reason });
-  // A request without any key is not a guess; only wrong credentials count towards the IP limit.
-  if (reason !== "missing") await deps.failures.recordFailure(ctx.ip);
+  deps.metrics.authFailures.inc({ reason: refusal.reason });
   await deps.audit(ctx, {
     action: "auth.failure",
     actor: "anonymous",
-    target,
+    target: refusal.keyId,
     outcome: "failure",
-    detail: { reason, method: ctx.method },
+    detail: { reason: refusal.reason, method: ctx.method },
   });
-  throw error;
-}
-
-function reasonOf(message: string): string {
-  if (message.includes("expired")) return "expired";
-  if (message.includes("revoked")) return "revoked";
-  if (message.includes("rotated")) return "rotated";
-  return "invalid";
+  throw new UnauthorizedError(MESSAGES[refusal.reason]);
 }
 
 export function principalOf(ctx: Context): VerifiedKey {
   const principal = ctx.state.principal as VerifiedKey | undefined;
-  if (!principal) throw new UnauthorizedError("Missing API Key");
+  if (!principal) throw new UnauthorizedError(MESSAGES.missing);
   return principal;
 }
 

@@ -2,7 +2,8 @@ import type { Context, Middleware, Next } from "koa";
 import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { ForbiddenError, TooManyRequestsError } from "../../common/errors.js";
 import type { GatewayMetrics } from "../metrics.js";
-import { ADMIN_SESSION_COOKIE } from "./authenticate.js";
+import { readCredential } from "./authenticate.js";
+import { clientAddress } from "./client-address.js";
 
 /**
  * Who may call `POST /api-keys/generate`: the admin always; anyone else only when
@@ -18,7 +19,7 @@ export function keyGenerationGuard(options: {
     if (ctx.state.principal?.isAdmin) return next();
     if (!options.publicGeneration) throw new ForbiddenError("Generating API keys requires the admin key");
     try {
-      await options.limiter.consume(ctx.ip || "unknown", 1);
+      await options.limiter.consume(clientAddress(ctx), 1);
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) throw err;
       const retryAfter = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
@@ -33,9 +34,8 @@ export function keyGenerationGuard(options: {
   };
   const [authenticateCaller] = options.authenticated;
   const identifyIfCredentials: Middleware = async (ctx: Context, next: Next) => {
-    const hasCredentials = ctx.get("x-api-key") !== "" || ctx.cookies.get(ADMIN_SESSION_COOKIE) !== undefined;
     // Without credentials and without public generation, authenticate answers (and audits) 401.
-    if (hasCredentials || !options.publicGeneration) return authenticateCaller!(ctx, next);
+    if (readCredential(ctx) !== undefined || !options.publicGeneration) return authenticateCaller!(ctx, next);
     return next();
   };
   return [identifyIfCredentials, anonymousAllowance];

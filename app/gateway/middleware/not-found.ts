@@ -1,5 +1,5 @@
 import type { Context, Middleware, Next } from "koa";
-import { redactApiKeys } from "../keys/key-format.js";
+import { redactPath } from "./log-path.js";
 
 /** Unknown routes and wrong methods answer JSON like every other Gateway error. */
 export function jsonNotFound(): Middleware {
@@ -8,7 +8,7 @@ export function jsonNotFound(): Middleware {
     if (ctx.body !== undefined && ctx.body !== null) return;
     const status = ctx.status;
     let detail: string;
-    if (status === 404) detail = `No route for ${ctx.method} ${redactApiKeys(ctx.path)}`;
+    if (status === 404) detail = `No route for ${ctx.method} ${redactPath(ctx.path)}`;
     else if (status === 405)
       detail = `Method ${ctx.method} is not allowed here; allowed: ${ctx.response.get("Allow")}`;
     else return;

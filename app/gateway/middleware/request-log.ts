@@ -1,16 +1,33 @@
-import type { Middleware } from "koa";
-import { requestLogger } from "../../common/http.js";
+import type { Context, Middleware, Next } from "koa";
 import type { Logger } from "../../common/logger.js";
-import { redactApiKeys } from "../keys/key-format.js";
+import { loggablePath } from "./log-path.js";
 
 /**
- * The shared request log line, with API keys removed from the path (the compatible routes
- * `DELETE /api-keys/{key}` and `GET /ngrok-urls/{key}` carry a key in the URL) and the
- * caller's key id added.
+ * One log line per request: method, path (no query string, and no secret whatever its encoding:
+ * see loggablePath), status, latency, request id and the caller's key id. 5xx at error level; a
+ * caller that left before its answer (499) at debug level; everything else at info.
  */
 export function gatewayRequestLogger(logger: Logger): Middleware {
-  return requestLogger(logger, {
-    redactPath: redactApiKeys,
-    fields: (ctx) => ({ key_id: (ctx.state.principal as { keyId?: string } | undefined)?.keyId }),
-  });
+  return async (ctx: Context, next: Next) => {
+    const start = performance.now();
+    try {
+      await next();
+    } finally {
+      const status = ctx.status;
+      const level = status >= 500 ? "error" : status === 499 ? "debug" : "info";
+      if (logger.isLevelEnabled(level)) {
+        logger[level](
+          {
+            req_id: ctx.state.requestId as string | undefined,
+            method: ctx.method,
+            path: loggablePath(ctx),
+            status,
+            ms: Math.round((performance.now() - start) * 100) / 100,
+            key_id: (ctx.state.principal as { keyId?: string } | undefined)?.keyId,
+          },
+          "request",
+        );
+      }
+    }
+  };
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { Transform, type Readable } from "node:stream";
+import { Transform } from "node:stream";
 import { PayloadTooLargeError } from "../../common/errors.js";
 import { readRequestBytes } from "../../common/http.js";
 import { ResponseTooLargeError } from "./proxy-errors.js";
@@ -22,22 +22,6 @@ export async function readRequestBody(req: IncomingMessage, limitBytes: number):
     new PayloadTooLargeError(`Request body is larger than the Gateway's limit of ${limitBytes} bytes`);
   if (Number(req.headers["content-length"] ?? 0) > limitBytes) throw tooLarge();
   return readRequestBytes(req, limitBytes, tooLarge);
-}
-
-/** Reads a whole response body of at most `limitBytes`; more throws `ResponseTooLargeError`. */
-export async function readCappedBody(body: Readable, limitBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > limitBytes) {
-      body.on("error", () => undefined);
-      body.destroy();
-      throw new ResponseTooLargeError(limitBytes);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, size);
 }
 
 /**

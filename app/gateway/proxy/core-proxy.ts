@@ -1,25 +1,44 @@
 import { EventEmitter } from "node:events";
+import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Context } from "koa";
 import { Agent, type Dispatcher } from "undici";
-import { BadGatewayError, PayloadTooLargeError } from "../../common/errors.js";
+import { BadGatewayError, PayloadTooLargeError, ServiceUnavailableError } from "../../common/errors.js";
 import type { Logger } from "../../common/logger.js";
 import { systemResolver, type HostResolver } from "../tunnels/resolve-host.js";
-import { readCappedBody, readRequestBody } from "./body-limits.js";
+import { byteLimit, readRequestBody } from "./body-limits.js";
 import { createGuardedConnector } from "./guarded-connector.js";
-import { headersForCaller, headersForCore } from "./headers.js";
-import { classifyProxyFailure, ResponseTooLargeError, type ProxyErrorKind } from "./proxy-errors.js";
-import { isEventStream, relayEventStream } from "./stream-relay.js";
+import {
+  headersForCaller,
+  headersForCore,
+  isCoreContentType,
+  mediaTypeOf,
+  PROXIED_SECURITY_HEADERS,
+} from "./headers.js";
+import { MemoryBudget } from "./memory-budget.js";
+import { isEventStream } from "./event-stream.js";
+import {
+  CallerGoneError,
+  classifyProxyFailure,
+  DeadlineError,
+  ResponseTooLargeError,
+  StreamCutError,
+  type ProxyErrorKind,
+} from "./proxy-errors.js";
 
 export interface CoreProxyOptions {
   /** DNS resolution, then TCP + TLS handshake (each bounded by this) */
   connectTimeoutMs: number;
   /** waiting for the Core's response headers, and between two chunks of its body */
   responseTimeoutMs: number;
+  /** the whole exchange, first byte sent to last byte relayed; past it → 504, or the stream is cut */
+  totalTimeoutMs: number;
   /** caller's request body; larger → 413 */
   maxRequestBytes: number;
-  /** Core's response body; larger → 502 (buffered) or the stream is cut (event streams) */
+  /** Core's response body; larger → 502 (before the status went out) or the stream is cut */
   maxResponseBytes: number;
+  /** bytes of Core answers buffered at once across requests; beyond it answers stream */
+  memoryBudgetBytes: number;
   /** ALLOW_INSECURE_TUNNELS (development): http Cores and loopback/private addresses allowed */
   allowInsecure: boolean;
   logger: Logger;
@@ -49,8 +68,8 @@ export interface CoreProxy {
    * the Core at `target`, authenticated with `Authorization: Bearer <target.token>`, and writes
    * the Core's answer to `ctx`. Reads the raw request body from `ctx.req`: do not parse it first.
    * Failures throw AppErrors for the error middleware: 413 (request too large), 502 (refused,
-   * unreachable, TLS, forbidden address, response too large, Core rejected the token) and 504
-   * (`The Core did not answer in time`).
+   * unreachable, TLS, forbidden address, response too large, content type, Core rejected the
+   * token), 503 (memory budget) and 504 (`The Core did not answer in time`).
    */
   forward(ctx: Context, target: CoreProxyTarget, path: string, options?: ForwardOptions): Promise<void>;
   /** Closes pooled connections (waits briefly for requests in flight). */
@@ -58,10 +77,17 @@ export interface CoreProxy {
 }
 
 const CLOSE_GRACE_MS = 5_000;
+/**
+ * Answers up to this size are buffered (cheaper than piping a stream for the small JSON most
+ * routes return, and an oversized one can still be refused with a clean 502); anything larger
+ * streams, holding only the stream's buffers however large it is.
+ */
+const BUFFER_UP_TO_BYTES = 256 * 1024;
 
 /** A proxy to users' Cores over one pooled keep-alive undici Agent. */
 export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
   const { logger } = options;
+  const budget = new MemoryBudget(options.memoryBudgetBytes);
   const agent = new Agent({
     connect: createGuardedConnector({
       connectTimeoutMs: options.connectTimeoutMs,
@@ -83,8 +109,10 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
     options.onError?.(kind);
   };
 
-  const failure = (err: unknown, ctx: Context): Error => {
-    const { kind, error } = classifyProxyFailure(err);
+  /** The error for the caller; a caller that already left gets none worth reporting. */
+  const failure = (err: unknown, ctx: Context, exchange: Exchange): Error => {
+    if (exchange.callerGone) return new CallerGoneError();
+    const { kind, error } = classifyProxyFailure(exchange.expired ? new DeadlineError() : err);
     report(kind, err, ctx);
     return error;
   };
@@ -124,12 +152,7 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
 
     const headers = headersForCore(ctx.req.headers, target.token, ctx.state.requestId as string | undefined);
     if (forwardOptions.rewriteJson) headers["accept-encoding"] = "identity";
-    // If the caller goes away, stop waiting for the Core. An EventEmitter is undici's cheaper
-    // alternative to an AbortSignal on this hot path (a stream is cut by Koa destroying it).
-    const abort = new CallerGone();
-    ctx.res.once("close", () => {
-      if (!ctx.res.writableFinished) abort.fire();
-    });
+    const exchange = new Exchange(ctx, options.totalTimeoutMs);
 
     let response: Dispatcher.ResponseData;
     try {
@@ -139,47 +162,119 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
         method: ctx.method as Dispatcher.HttpMethod,
         headers,
         body,
-        signal: abort,
+        signal: exchange,
       });
     } catch (err) {
-      if (abort.aborted) throw new BadGatewayError("The caller closed the connection");
-      throw failure(err, ctx);
+      exchange.end();
+      throw failure(err, ctx, exchange);
     }
 
     const { statusCode, headers: coreHeaders, body: coreBody } = response;
-    // The caller's key was valid, so a 401 means the Core no longer knows the Gateway's token.
-    if (statusCode === 401) {
-      await coreBody.dump({ limit: 64 * 1024 }).catch(() => undefined);
-      report("core_unauthorized", new Error("Core answered 401"), ctx);
-      throw new BadGatewayError(
-        "The Core refused the Gateway's credentials; restart the Core so it registers again",
-      );
-    }
-    if (Number(coreHeaders["content-length"] ?? 0) > options.maxResponseBytes) {
-      discard(coreBody);
-      throw failure(new ResponseTooLargeError(options.maxResponseBytes), ctx);
-    }
-
-    if (isEventStream(coreHeaders) && !forwardOptions.rewriteJson) {
-      relayEventStream(ctx, statusCode, coreHeaders, coreBody, options.maxResponseBytes, (err) => {
-        if (!abort.aborted) report(classifyProxyFailure(err).kind, err, ctx);
-      });
-      return;
-    }
-
-    let payload: Buffer;
     try {
-      payload = await readCappedBody(coreBody, options.maxResponseBytes);
+      // The caller's key was valid, so a 401 means the Core no longer knows the Gateway's token.
+      if (statusCode === 401) {
+        discard(coreBody);
+        report("core_unauthorized", new Error("Core answered 401"), ctx);
+        throw new BadGatewayError(
+          "The Core refused the Gateway's credentials; restart the Core so it registers again",
+        );
+      }
+      if (!isCoreContentType(coreHeaders["content-type"])) {
+        discard(coreBody);
+        report("content_type", new Error(`Core answered ${String(coreHeaders["content-type"])}`), ctx);
+        throw new BadGatewayError(
+          `The Core answered with content type ${describeType(coreHeaders["content-type"])}, which the Gateway does not pass on`,
+        );
+      }
+      const declared = declaredLength(coreHeaders);
+      if (declared !== undefined && declared > options.maxResponseBytes) {
+        discard(coreBody);
+        throw failure(new ResponseTooLargeError(options.maxResponseBytes), ctx, exchange);
+      }
+      if (forwardOptions.rewriteJson && statusCode >= 200 && statusCode < 300) {
+        const doc = await bufferWithinBudget(coreBody, options.maxResponseBytes, budget, exchange).catch(
+          (err: unknown) => {
+            throw err instanceof ServiceUnavailableError ? err : failure(err, ctx, exchange);
+          },
+        );
+        exchange.end();
+        ctx.status = statusCode;
+        setCallerHeaders(ctx, coreHeaders);
+        ctx.body = rewriteJsonPayload(doc, forwardOptions.rewriteJson);
+        return;
+      }
+      // The Core's bytes go out as they are (compressed or not): the Gateway never re-encodes them.
+      ctx.compress = false;
+      if (isEventStream(coreHeaders) || (declared !== undefined && declared > BUFFER_UP_TO_BYTES)) {
+        relay(ctx, statusCode, coreHeaders, coreBody, [], declared, exchange);
+        return;
+      }
+      let head: Head;
+      try {
+        head = await readHead(coreBody, Math.min(BUFFER_UP_TO_BYTES, options.maxResponseBytes), budget);
+      } catch (err) {
+        exchange.end();
+        throw failure(err, ctx, exchange);
+      }
+      exchange.onEnd(() => budget.give(head.reserved));
+      if (!head.complete && head.size > options.maxResponseBytes) {
+        discard(coreBody);
+        throw failure(new ResponseTooLargeError(options.maxResponseBytes), ctx, exchange);
+      }
+      if (!head.complete) {
+        relay(ctx, statusCode, coreHeaders, coreBody, head.chunks, declared, exchange);
+        return;
+      }
+      ctx.status = statusCode;
+      setCallerHeaders(ctx, coreHeaders);
+      ctx.body = head.chunks.length === 1 ? head.chunks[0] : Buffer.concat(head.chunks, head.size);
+      exchange.endWithResponse();
     } catch (err) {
-      if (abort.aborted) throw new BadGatewayError("The caller closed the connection");
-      throw failure(err, ctx);
+      exchange.end();
+      throw err;
     }
-    if (forwardOptions.rewriteJson && statusCode >= 200 && statusCode < 300) {
-      payload = rewriteJsonPayload(payload, forwardOptions.rewriteJson);
-    }
-    ctx.status = statusCode;
-    for (const [name, value] of Object.entries(headersForCaller(coreHeaders))) ctx.set(name, value);
-    ctx.body = payload;
+  }
+
+  /** Streams the Core's body to the caller as it arrives, within the size cap and the deadline. */
+  function relay(
+    ctx: Context,
+    status: number,
+    coreHeaders: IncomingHttpHeaders,
+    coreBody: Readable,
+    head: Buffer[],
+    declared: number | undefined,
+    exchange: Exchange,
+  ): void {
+    const limited = byteLimit(options.maxResponseBytes);
+    for (const chunk of head) limited.write(chunk);
+    let settled = false;
+    // A failure mid-stream destroys the relay; Koa's pipeline then drops the caller's
+    // connection, the only honest signal once the status line has gone out.
+    const cut = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      if (!exchange.callerGone) {
+        const { kind } = classifyProxyFailure(exchange.expired ? new DeadlineError() : err);
+        report(kind, err, ctx);
+      }
+      if (!limited.destroyed) limited.destroy(new StreamCutError(err));
+      coreBody.destroy();
+    };
+    coreBody.on("error", cut);
+    limited.on("error", (err) => {
+      if (!(err instanceof StreamCutError)) cut(err); // the size cap, raised inside the relay
+    });
+    limited.on("close", () => {
+      settled = true; // finished, or the caller went away (Koa destroys the body then)
+      coreBody.destroy();
+      exchange.end();
+    });
+    exchange.onExpire(() => cut(new DeadlineError()));
+    coreBody.pipe(limited);
+    ctx.status = status;
+    setCallerHeaders(ctx, coreHeaders);
+    ctx.body = limited;
+    if (declared !== undefined) ctx.length = declared;
   }
 
   async function close() {
@@ -196,12 +291,172 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
   return { forward, close };
 }
 
-/** Fires undici's `abort` event once the caller has closed its connection. */
-class CallerGone extends EventEmitter {
+/**
+ * One proxied exchange: undici's abort signal (an EventEmitter is its cheaper alternative to
+ * an AbortSignal on this hot path), fired when the caller leaves or the total deadline passes,
+ * and the clean-ups to run once the exchange is over.
+ */
+class Exchange extends EventEmitter {
   aborted = false;
-  fire(): void {
+  callerGone = false;
+  expired = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly cleanups: Array<() => void> = [];
+  private expiryListener: (() => void) | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly ctx: Context,
+    totalTimeoutMs: number,
+  ) {
+    super();
+    this.timer = setTimeout(() => this.expire(), totalTimeoutMs);
+    ctx.res.once("close", this.onCallerClose);
+  }
+
+  private readonly onCallerClose = () => {
+    if (!this.ctx.res.writableFinished) {
+      this.callerGone = true;
+      this.abort();
+    }
+    this.end();
+  };
+
+  private expire(): void {
+    this.expired = true;
+    this.abort();
+    this.expiryListener?.();
+  }
+
+  private abort(): void {
+    if (this.aborted) return;
     this.aborted = true;
     this.emit("abort");
+  }
+
+  onExpire(listener: () => void): void {
+    this.expiryListener = listener;
+  }
+
+  onEnd(cleanup: () => void): void {
+    this.cleanups.push(cleanup);
+  }
+
+  /** Over when the caller's response is: the buffered body is held until it has been written. */
+  endWithResponse(): void {
+    clearTimeout(this.timer);
+  }
+
+  end(): void {
+    clearTimeout(this.timer);
+    if (this.ended) return;
+    this.ended = true;
+    this.ctx.res.off("close", this.onCallerClose);
+    for (const cleanup of this.cleanups) cleanup();
+  }
+}
+
+function setCallerHeaders(ctx: Context, coreHeaders: IncomingHttpHeaders): void {
+  const fromCore = headersForCaller(coreHeaders);
+  for (const name in fromCore) ctx.set(name, fromCore[name]!);
+  for (const name in PROXIED_SECURITY_HEADERS) ctx.set(name, PROXIED_SECURITY_HEADERS[name]!);
+}
+
+/** The first bytes of a Core answer, read before deciding between buffering and streaming. */
+interface Head {
+  chunks: Buffer[];
+  size: number;
+  /** true: that was the whole body; false: more follows (stream the rest) */
+  complete: boolean;
+  /** bytes taken from the memory budget, given back when the exchange ends */
+  reserved: number;
+}
+
+/**
+ * Reads the answer until it ends (then it is buffered and sent whole, with its length, and an
+ * oversized one is refused with a clean 502) or until `limitBytes` or the memory budget is
+ * reached (then the body is left paused, and the caller gets these bytes and the rest as a
+ * stream). Answers are short JSON almost always: the first case is the hot path.
+ */
+function readHead(body: Readable, limitBytes: number, budget: MemoryBudget): Promise<Head> {
+  return new Promise((resolve, reject) => {
+    const head: Head = { chunks: [], size: 0, complete: false, reserved: 0 };
+    const finish = (complete: boolean) => {
+      body.off("data", onData);
+      body.off("end", onEnd);
+      body.off("error", onError);
+      head.complete = complete;
+      resolve(head);
+    };
+    const onData = (chunk: Buffer) => {
+      head.chunks.push(chunk);
+      head.size += chunk.length;
+      if (budget.tryTake(chunk.length)) head.reserved += chunk.length;
+      else {
+        body.pause();
+        finish(false);
+        return;
+      }
+      if (head.size > limitBytes) {
+        body.pause();
+        finish(false);
+      }
+    };
+    const onEnd = () => finish(true);
+    const onError = (err: Error) => {
+      body.off("data", onData);
+      body.off("end", onEnd);
+      budget.give(head.reserved);
+      reject(err);
+    };
+    body.on("data", onData);
+    body.on("end", onEnd);
+    body.on("error", onError);
+  });
+}
+
+function declaredLength(headers: IncomingHttpHeaders): number | undefined {
+  const raw = headers["content-length"];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+function describeType(contentType: string | string[] | undefined): string {
+  const type = mediaTypeOf(Array.isArray(contentType) ? (contentType[0] ?? "") : (contentType ?? ""));
+  return /^[a-z0-9.+-]{1,64}\/[a-z0-9.+-]{1,64}$/.test(type) ? type : "(unrecognised)";
+}
+
+/** Reads a whole body into memory, each chunk taken from the shared budget first (503 past it). */
+async function bufferWithinBudget(
+  body: Readable,
+  limitBytes: number,
+  budget: MemoryBudget,
+  exchange: Exchange,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      const bytes = (chunk as Buffer).length;
+      size += bytes;
+      if (size > limitBytes) throw new ResponseTooLargeError(limitBytes);
+      if (!budget.tryTake(bytes)) {
+        size -= bytes;
+        throw new ServiceUnavailableError("The Gateway is short of memory for this answer; retry shortly", {
+          "Retry-After": "1",
+        });
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks, size);
+  } catch (err) {
+    discard(body);
+    throw err;
+  } finally {
+    const held = size;
+    // The concatenated copy is short-lived: the rewrite turns it into the answer at once.
+    exchange.onEnd(() => budget.give(held));
   }
 }
 
@@ -220,12 +475,12 @@ function discard(body: Readable): void {
   body.destroy();
 }
 
-function rewriteJsonPayload(payload: Buffer, rewrite: (doc: unknown) => unknown): Buffer {
+function rewriteJsonPayload(payload: Buffer, rewrite: (doc: unknown) => unknown): unknown {
   let doc: unknown;
   try {
     doc = JSON.parse(payload.toString("utf8"));
   } catch {
     throw new BadGatewayError("The Core answered with a document that is not valid JSON");
   }
-  return Buffer.from(JSON.stringify(rewrite(doc)));
+  return rewrite(doc);
 }

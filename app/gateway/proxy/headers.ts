@@ -36,11 +36,53 @@ const NOT_FORWARDED_TO_CORE = new Set([
 ]);
 
 /**
- * Core response headers the caller must not get: cookies would be set on the Gateway's domain
- * (a Core could overwrite the admin session cookie), Alt-Svc would redirect the Gateway's
- * clients, and Content-Length is recomputed for the body actually sent.
+ * The Core response headers the caller gets; everything else stays behind. An allowlist,
+ * because a Core is run by a key holder: it must not set cookies on the Gateway's domain, its
+ * own CSP, Clear-Site-Data, HSTS, Refresh, Link or Alt-Svc, nor overwrite the Gateway's
+ * RateLimit-* and X-Request-Id. Content-Length is recomputed for the body actually sent.
  */
-const NOT_RETURNED_TO_CALLER = new Set(["set-cookie", "alt-svc", "content-length", "x-request-id"]);
+const RETURNED_TO_CALLER: ReadonlySet<string> = new Set([
+  "content-type",
+  "content-encoding",
+  "content-language",
+  "cache-control",
+  "vary",
+  "etag",
+  "last-modified",
+  "retry-after",
+  "mcp-protocol-version",
+  "mcp-session-id",
+]);
+
+/** What a Core serves: JSON (and problem+json errors), MCP's event streams, plain-text errors. */
+const CORE_CONTENT_TYPES: ReadonlySet<string> = new Set([
+  "application/json",
+  "application/problem+json",
+  "text/event-stream",
+  "text/plain",
+]);
+
+/** The media type of a Content-Type value ("application/json; charset=utf-8" → "application/json"). */
+export function mediaTypeOf(contentType: string): string {
+  const semicolon = contentType.indexOf(";");
+  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+}
+
+/** True when the Core's answer has no content type or one the Core is known to serve. */
+export function isCoreContentType(contentType: HeaderValue): boolean {
+  if (contentType === undefined) return true;
+  if (Array.isArray(contentType)) return false;
+  return CORE_CONTENT_TYPES.has(mediaTypeOf(contentType));
+}
+
+/**
+ * Set on every proxied answer: never sniffed into something executable, and if a browser
+ * renders one anyway it runs sandboxed, with nothing loaded and no framing.
+ */
+export const PROXIED_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  "X-Content-Type-Options": "nosniff",
+  "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
+});
 
 type HeaderValue = string | string[] | undefined;
 export type OutgoingHeaders = Record<string, string | string[]>;
@@ -88,13 +130,12 @@ export function headersForCore(
   return out;
 }
 
-/** The Core's response headers that the Gateway passes on to the caller. */
+/** The Core's response headers that the Gateway passes on to the caller (see RETURNED_TO_CALLER). */
 export function headersForCaller(fromCore: Record<string, HeaderValue>): OutgoingHeaders {
-  const named = connectionTokens(fromCore);
   const out: OutgoingHeaders = {};
   for (const name in fromCore) {
     const value = fromCore[name];
-    if (value === undefined || isHopByHop(name, named) || NOT_RETURNED_TO_CALLER.has(name)) continue;
+    if (value === undefined || !RETURNED_TO_CALLER.has(name)) continue;
     out[name] = value;
   }
   return out;

@@ -1,4 +1,4 @@
-import { BadGatewayError, GatewayTimeoutError, type AppError } from "../../common/errors.js";
+import { AppError, BadGatewayError, GatewayTimeoutError } from "../../common/errors.js";
 import { HostResolutionError } from "../tunnels/resolve-host.js";
 import { ForbiddenCoreAddressError } from "./guarded-connector.js";
 
@@ -13,6 +13,7 @@ export type ProxyErrorKind =
   | "connection_failed"
   | "request_too_large"
   | "response_too_large"
+  | "content_type"
   | "core_unauthorized";
 
 export const CORE_TIMEOUT_MESSAGE = "The Core did not answer in time";
@@ -26,6 +27,25 @@ export class ResponseTooLargeError extends Error {
   readonly expose = true;
   constructor(readonly limitBytes: number) {
     super(`response larger than ${limitBytes} bytes`);
+  }
+}
+
+/** The proxied request used up its total time (PROXY_TOTAL_TIMEOUT_MS). */
+export class DeadlineError extends Error {
+  override name = "DeadlineError";
+  constructor() {
+    super("the proxied request passed its total deadline");
+  }
+}
+
+/**
+ * The caller closed its connection before the answer: nobody is left to answer, and nothing
+ * went wrong on the Gateway's side. 499 (nginx's "client closed request") keeps it out of the
+ * 5xx figures; the request log writes it at debug level.
+ */
+export class CallerGoneError extends AppError {
+  constructor() {
+    super(499, "The caller closed the connection");
   }
 }
 
@@ -64,6 +84,9 @@ export function classifyProxyFailure(err: unknown): { kind: ProxyErrorKind; erro
         `The Core's response is larger than the Gateway's limit of ${err.limitBytes} bytes`,
       ),
     };
+  }
+  if (err instanceof DeadlineError) {
+    return { kind: "timeout", error: new GatewayTimeoutError(CORE_TIMEOUT_MESSAGE) };
   }
   if (err instanceof ForbiddenCoreAddressError) {
     return {

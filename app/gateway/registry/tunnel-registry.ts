@@ -84,6 +84,12 @@ export class TunnelRegistry {
     this.cache.invalidate(keyId);
   }
 
+  /** Deletes the stored registration (a registration that lost a race with its key's purge). */
+  async remove(keyId: string): Promise<void> {
+    await this.store.delete("tunnels", keyId);
+    this.cache.set(keyId, null);
+  }
+
   forget(keyId: string): void {
     this.cache.set(keyId, null);
   }

@@ -147,3 +147,42 @@ describe("Core registration in production mode", () => {
     expect(res.body.detail).toMatch(message);
   });
 });
+
+describe("a purge racing the key's Core registering", () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway();
+  });
+  afterAll(async () => gw?.close());
+
+  it("leaves nothing of the key behind, whichever finishes first", async () => {
+    const left: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      const { api_key, key_id } = await gw.generateKey();
+      const register = () =>
+        gw.call("POST", "/ngrok-urls/", {
+          key: api_key,
+          body: { ngrok_url: `http://127.0.0.1:${6000 + round}`, core_token: TOKEN },
+        });
+      const [purge, ...registrations] = await Promise.all([
+        gw.call("DELETE", `/api-keys/${key_id}`, { key: gw.adminKey }),
+        register(),
+        register(),
+        register(),
+        register(),
+      ]);
+      expect(purge.status).toBe(200);
+      for (const r of registrations) expect([200, 401]).toContain(r.status);
+      // A registration that started after the purge finished fails; anything it wrote is gone.
+      expect((await register()).status).toBe(401);
+      for (const kind of ["keys", "tunnels", "usage"]) {
+        if (
+          readdirSync(`${gw.dataDir}/${kind}`, { withFileTypes: true }).some((f) => f.name.startsWith(key_id))
+        )
+          left.push(`${kind}/${key_id}`);
+      }
+    }
+    await gw.gateway.flushUsage();
+    expect(left).toEqual([]);
+  });
+});

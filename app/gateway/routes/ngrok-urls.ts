@@ -1,10 +1,11 @@
 import { Router } from "@koa/router";
 import type { Middleware } from "koa";
 import { z } from "zod";
-import { AppError, ForbiddenError, NotFoundError } from "../../common/errors.js";
+import { AppError, ForbiddenError, NotFoundError, UnauthorizedError } from "../../common/errors.js";
 import { safeEqual } from "../../common/http.js";
 import type { RecordAudit } from "../audit-recorder.js";
-import { principalOf } from "../middleware/authenticate.js";
+import type { KeyService } from "../keys/key-service.js";
+import { presentedKey, principalOf } from "../middleware/authenticate.js";
 import type { TunnelRegistry } from "../registry/tunnel-registry.js";
 import { readBody, resolveKeyRef } from "../request-input.js";
 
@@ -13,6 +14,7 @@ export type TunnelUrlValidator = (url: string) => Promise<string>;
 
 export interface NgrokUrlRoutesDeps {
   tunnels: TunnelRegistry;
+  keys: Pick<KeyService, "exists">;
   validateTunnelUrl: TunnelUrlValidator;
   audit: RecordAudit;
   authenticated: Middleware[];
@@ -41,13 +43,18 @@ export function ngrokUrlRoutes(deps: NgrokUrlRoutesDeps): Router {
     const principal = principalOf(ctx);
     try {
       const body = await readBody(ctx, registrationBody, deps.maxJsonBodyBytes);
-      if (body.api_key !== undefined && !safeEqual(body.api_key, ctx.get("x-api-key"))) {
-        throw new ForbiddenError("api_key in the body must be the key in the X-API-KEY header");
+      if (body.api_key !== undefined && !safeEqual(body.api_key, presentedKey(ctx) ?? "")) {
+        throw new ForbiddenError("api_key in the body must be the key the request authenticates with");
       }
       if (principal.isAdmin)
         throw new ForbiddenError("A Core registers with a user API key, not the admin key");
       const url = await deps.validateTunnelUrl(body.ngrok_url);
       const record = await deps.tunnels.register(principal.keyId, url, body.core_token);
+      // A purge may have run since the key was verified: if the key is gone, so is this record.
+      if (!(await deps.keys.exists(principal.keyId))) {
+        await deps.tunnels.remove(principal.keyId);
+        throw new UnauthorizedError("Invalid API Key");
+      }
       await deps.audit(ctx, {
         action: "tunnel.register",
         target: principal.keyId,

@@ -17,6 +17,7 @@ import {
   type CoreProxyTarget,
   type ForwardOptions,
 } from "../core-proxy.js";
+import { callerGone } from "../../middleware/caller-gone.js";
 import type { ProxyErrorKind } from "../proxy-errors.js";
 
 /** What the stand-in Core saw of one request. */
@@ -79,8 +80,10 @@ export async function startProxyHarness(
   const proxy = createCoreProxy({
     connectTimeoutMs: 10_000,
     responseTimeoutMs: 10_000,
+    totalTimeoutMs: 40_000,
     maxRequestBytes: 64 * 1024,
     maxResponseBytes: 256 * 1024,
+    memoryBudgetBytes: 64 * 1024 * 1024,
     allowInsecure: true,
     logger: silentLogger(),
     onError: (kind) => errors.push(kind),
@@ -90,6 +93,7 @@ export async function startProxyHarness(
   app.silent = true;
   app.use(requestId());
   app.use(errorHandler(silentLogger(), "detail"));
+  app.use(callerGone(silentLogger()));
   app.use(async (ctx) => {
     await proxy.forward(ctx, target, ctx.path, forwardOptions);
   });
