@@ -22,7 +22,7 @@ import { jsonNotFound } from "./middleware/not-found.js";
 import { RATE_WINDOW_SECONDS, rateLimitPerKey } from "./middleware/rate-limit.js";
 import { gatewayRequestLogger } from "./middleware/request-log.js";
 import { ProxyAdmission } from "./proxy/admission.js";
-import type { LimiterFactory } from "./rate-limiters.js";
+import { createKeyRateLimiter, type LimiterFactory } from "./rate-limit/limiters.js";
 import { TunnelRegistry } from "./registry/tunnel-registry.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { auditRoutes } from "./routes/audit.js";
@@ -110,12 +110,7 @@ export async function createGateway(
     logger,
     onRefused: () => metrics.rateLimited.inc({ limit: "auth_failures" }),
   });
-  // Counts only; each key's own limit is applied per request (see rateLimitPerKey).
-  const perKeyCounter = limiter({
-    keyPrefix: "key",
-    points: Number.MAX_SAFE_INTEGER,
-    durationSeconds: RATE_WINDOW_SECONDS,
-  });
+  const perKey = createKeyRateLimiter(limiter, { keyPrefix: "key", durationSeconds: RATE_WINDOW_SECONDS });
   const audit = createAuditRecorder(deps.auditSink, logger, now);
   const auth = authenticate({
     keys,
@@ -127,7 +122,7 @@ export async function createGateway(
     metrics,
     resolveBearerToken: given.resolveBearerToken,
   });
-  const authenticated = [auth, rateLimitPerKey(perKeyCounter, metrics, logger, now)];
+  const authenticated = [auth, rateLimitPerKey(perKey, metrics, logger, now)];
   const generateGuard = keyGenerationGuard({
     authenticated,
     publicGeneration: config.publicKeyGeneration,

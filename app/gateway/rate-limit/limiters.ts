@@ -1,10 +1,6 @@
 import type { DynamoDB } from "@aws-sdk/client-dynamodb";
-import {
-  RateLimiterDynamo,
-  RateLimiterMemory,
-  RateLimiterRes,
-  type RateLimiterAbstract,
-} from "rate-limiter-flexible";
+import { OneTripDynamoLimiter } from "./one-trip-dynamo.js";
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 
 export interface RateLimiterOptions {
   /** RATE_LIMIT_STORE: memory (one process) or dynamodb (shared by every Gateway instance) */
@@ -22,8 +18,8 @@ export interface RateLimiterOptions {
 }
 
 /**
- * A rate-limiter-flexible limiter over the chosen store. The DynamoDB limiter counts with
- * conditional atomic updates, so instances sharing the table share the limit. If DynamoDB
+ * A rate-limiter-flexible limiter over the chosen store. The DynamoDB limiter counts with one
+ * atomic update per call (one-trip-dynamo.ts), so instances sharing the table share the limit. If DynamoDB
  * fails, an in-memory insurance limiter with the same settings answers instead: limits then
  * hold per instance rather than failing every request.
  */
@@ -33,7 +29,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiterAbstr
   if (!options.dynamoClient || !options.table) {
     throw new Error("RATE_LIMIT_STORE=dynamodb needs RATE_LIMIT_TABLE and a DynamoDB client");
   }
-  return new RateLimiterDynamo({
+  return new OneTripDynamoLimiter({
     ...common,
     storeClient: options.dynamoClient,
     tableName: options.table,
@@ -44,6 +40,22 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiterAbstr
     insuranceLimiter: new RateLimiterMemory(common),
   });
 }
+
+/** Builds a rate limiter over the configured store (RATE_LIMIT_STORE), chosen once at start-up. */
+export type LimiterFactory = (options: {
+  keyPrefix: string;
+  points: number;
+  durationSeconds: number;
+}) => RateLimiterAbstract;
+
+export function limiterFactoryFor(
+  store: Omit<RateLimiterOptions, "points" | "duration" | "keyPrefix">,
+): LimiterFactory {
+  return ({ keyPrefix, points, durationSeconds }) =>
+    createRateLimiter({ ...store, keyPrefix, points, duration: durationSeconds });
+}
+
+export const memoryLimiterFactory: LimiterFactory = limiterFactoryFor({ store: "memory" });
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -64,10 +76,13 @@ export interface KeyRateLimiter {
  * requests in the window with an unbounded point budget, and each call compares the count with
  * the limit it passes. The count survives a change of a key's limit mid-window, and one table
  * and one memory map serve every limit. Refused requests count too, so hammering a key past its
- * limit keeps it limited until the window ends.
+ * limit keeps it limited until the window ends. One store round trip per call.
  */
-export function createKeyRateLimiter(options: Omit<RateLimiterOptions, "points">): KeyRateLimiter {
-  const limiter = createRateLimiter({ ...options, points: Number.MAX_SAFE_INTEGER });
+export function createKeyRateLimiter(
+  factory: LimiterFactory,
+  options: { keyPrefix: string; durationSeconds: number },
+): KeyRateLimiter {
+  const limiter = factory({ ...options, points: Number.MAX_SAFE_INTEGER });
   return {
     async consume(key, limit) {
       const result = await limiter.consume(key).catch((err: unknown) => {

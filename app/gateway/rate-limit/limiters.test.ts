@@ -4,8 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { motoEndpoint, uniqueName } from "../store/aws-test-support.js";
 import { startSerialMoto } from "../store/serial-moto.js";
 import type { MotoServer } from "../../../test/support/moto.js";
-import { createRateLimitDynamoClient, ensureRateLimitTable } from "./rate-limit-table.js";
-import { createKeyRateLimiter, createRateLimiter } from "./rate-limiter.js";
+import { createRateLimitDynamoClient, ensureRateLimitTable } from "./dynamodb-table.js";
+import {
+  createKeyRateLimiter,
+  createRateLimiter,
+  limiterFactoryFor,
+  memoryLimiterFactory,
+} from "./limiters.js";
 
 /** Two clients, as two Gateway instances would have. */
 const gatewayA = createRateLimitDynamoClient({ endpoint: motoEndpoint() });
@@ -134,7 +139,7 @@ describe("two instances racing on one DynamoDB table", () => {
 
 describe("createKeyRateLimiter (a limit per API key)", () => {
   it("applies each key's own limit and reports what remains", async () => {
-    const limiter = createKeyRateLimiter({ store: "memory", duration: 60, keyPrefix: "rpm" });
+    const limiter = createKeyRateLimiter(memoryLimiterFactory, { durationSeconds: 60, keyPrefix: "rpm" });
     const slow = [];
     for (let i = 0; i < 3; i++) slow.push(await limiter.consume("slow-key", 2));
     expect(slow.map((d) => d.allowed)).toEqual([true, true, false]);
@@ -148,16 +153,22 @@ describe("createKeyRateLimiter (a limit per API key)", () => {
   });
 
   it("keeps counting when a key's limit changes mid-window", async () => {
-    const limiter = createKeyRateLimiter({ store: "memory", duration: 60, keyPrefix: "change" });
+    const limiter = createKeyRateLimiter(memoryLimiterFactory, { durationSeconds: 60, keyPrefix: "change" });
     for (let i = 0; i < 3; i++) await limiter.consume("k", 10);
     expect((await limiter.consume("k", 3)).allowed).toBe(false);
     expect((await limiter.consume("k", 10)).remaining).toBe(5);
   });
 
   it("shares per-key limits between two instances on DynamoDB", async () => {
-    const options = { store: "dynamodb" as const, duration: 60, keyPrefix: "rpm-shared", table };
-    const first = createKeyRateLimiter({ ...options, dynamoClient: gatewayA });
-    const second = createKeyRateLimiter({ ...options, dynamoClient: gatewayB });
+    const options = { durationSeconds: 60, keyPrefix: "rpm-shared" };
+    const first = createKeyRateLimiter(
+      limiterFactoryFor({ store: "dynamodb", table, dynamoClient: gatewayA }),
+      options,
+    );
+    const second = createKeyRateLimiter(
+      limiterFactoryFor({ store: "dynamodb", table, dynamoClient: gatewayB }),
+      options,
+    );
     const decisions = [];
     for (let i = 0; i < 12; i++) decisions.push(await (i % 2 === 0 ? first : second).consume("key-7", 5));
     expect(decisions.map((d) => d.allowed)).toEqual([...Array(5).fill(true), ...Array(7).fill(false)]);
