@@ -20,6 +20,12 @@ export function createLogger(options: {
   name: string;
   level?: string;
   destination?: NodeJS.WritableStream;
+  /**
+   * Write stdout asynchronously: lines logged while a write is in flight go out together in the
+   * next one, instead of one synchronous write per line (tens of µs per request). Nothing waits
+   * when the process is idle; pino flushes what is left when the process exits.
+   */
+  asyncStdout?: boolean;
 }): Logger {
   const config: LoggerOptions = {
     name: options.name,
@@ -28,7 +34,9 @@ export function createLogger(options: {
     base: { service: options.name },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return options.destination ? pino(config, options.destination as pino.DestinationStream) : pino(config);
+  if (options.destination) return pino(config, options.destination as pino.DestinationStream);
+  if (options.asyncStdout) return pino(config, pino.destination({ dest: 1, sync: false }));
+  return pino(config);
 }
 
 /** A logger that drops everything, for tests that do not look at logs. */

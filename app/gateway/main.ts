@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({ name: "gateway", level: config.logLevel });
+  const logger = createLogger({ name: "gateway", level: config.logLevel, asyncStdout: true });
   const gateway = await createGateway(config, { logger });
   const url = await gateway.listen();
   logger.info({ url, store: config.store, rate_limit_store: config.rateLimitStore }, "gateway listening");

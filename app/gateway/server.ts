@@ -67,7 +67,7 @@ export async function createGateway(
   config: GatewayConfig,
   given: Partial<GatewayDeps> = {},
 ): Promise<Gateway> {
-  const logger = given.logger ?? createLogger({ name: "gateway", level: config.logLevel });
+  const logger = given.logger ?? createLogger({ name: "gateway", level: config.logLevel, asyncStdout: true });
   const now = given.now ?? Date.now;
   const metrics = given.metrics ?? createGatewayMetrics({ defaultMetrics: true });
   const deps = { ...(await buildDefaultDeps(config, given, logger, metrics)), logger, now, metrics };

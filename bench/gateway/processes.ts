@@ -16,10 +16,14 @@ const STARTUP_TIMEOUT_MS = 60_000;
  * generator, Gateway and Core do not share one event loop, and waits for it to report its URL.
  * Its stdout (request logs) is discarded; its stderr is kept to explain a failed start.
  */
-export function startService(script: string, env: Record<string, string>): Promise<ServiceProcess> {
+export function startService(
+  script: string,
+  env: Record<string, string>,
+  nodeOptions: string[] = [],
+): Promise<ServiceProcess> {
   const path = fileURLToPath(new URL(script, import.meta.url));
   const child = fork(path, [], {
-    execArgv: ["--import", "tsx"],
+    execArgv: ["--import", "tsx", ...nodeOptions],
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", ...env },
     stdio: ["ignore", "ignore", "pipe", "ipc"],
   });

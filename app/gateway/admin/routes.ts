@@ -71,7 +71,7 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
     if (!parsed.success) throw new BadRequestError('Send JSON {"admin_key": "..."}');
 
     // Reserved before the key is compared, like every other credential check.
-    const attempt = await deps.attempts.reserve(clientAddress(ctx));
+    const attempt = deps.attempts.reserve(clientAddress(ctx));
     if (!safeEqual(parsed.data.admin_key, deps.adminApiKey())) {
       await attempt.failed();
       deps.gatewayMetrics.authFailures.inc({ reason: "admin_sign_in" });

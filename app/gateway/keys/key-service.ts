@@ -100,25 +100,33 @@ export class KeyService {
     throw new ConflictError("Could not allocate a key id; try again");
   }
 
-  /**
-   * Verifies a user key (not the admin key) from the cache; storage only on a cache miss.
-   * Never throws for a bad key: the outcome says why it was refused, so callers can count,
-   * audit and answer without reading a message.
-   */
+  /** Verifies a user key (not the admin key); see `prepareVerify`. */
   async verify(apiKey: string): Promise<VerifyOutcome> {
+    return (await this.prepareVerify(apiKey))();
+  }
+
+  /**
+   * Loads what verifying `apiKey` needs (from the cache; storage only on a miss) and returns the
+   * check itself, which is synchronous: a caller can reserve a failure right before it and
+   * settle right after, with no other request running in between. Never throws for a bad key:
+   * the outcome says why it was refused, so callers count, audit and answer without reading a
+   * message.
+   */
+  async prepareVerify(apiKey: string): Promise<() => VerifyOutcome> {
     const parsed = parseApiKey(apiKey);
-    if (!parsed) return { ok: false, reason: "invalid", keyId: null };
-    const record = await this.cache.get(parsed.keyId, () => this.load(parsed.keyId));
-    if (!record) return { ok: false, reason: "invalid", keyId: parsed.keyId };
-    const now = this.now();
-    const current = matchesHash(apiKey, record.secret, this.peppers);
-    if (!current) {
-      const previous = record.previous_secrets.find((p) => matchesHash(apiKey, p, this.peppers));
-      if (!previous) return { ok: false, reason: "invalid", keyId: parsed.keyId };
-      if (Date.parse(previous.valid_until) <= now)
-        return { ok: false, reason: "rotated", keyId: parsed.keyId };
-    }
-    return this.standing(record, now);
+    if (!parsed) return () => ({ ok: false, reason: "invalid", keyId: null });
+    const keyId = parsed.keyId;
+    const record = await this.cache.get(keyId, () => this.load(keyId));
+    return () => {
+      if (!record) return { ok: false, reason: "invalid", keyId };
+      const now = this.now();
+      if (!matchesHash(apiKey, record.secret, this.peppers)) {
+        const previous = record.previous_secrets.find((p) => matchesHash(apiKey, p, this.peppers));
+        if (!previous) return { ok: false, reason: "invalid", keyId };
+        if (Date.parse(previous.valid_until) <= now) return { ok: false, reason: "rotated", keyId };
+      }
+      return this.standing(record, now);
+    };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { TooManyRequestsError } from "../../common/errors.js";
 import type { Logger } from "../../common/logger.js";
 
@@ -27,35 +27,40 @@ export interface AuthAttemptLimiterOptions {
  * (API key, bearer token, admin session, admin sign-in). A check reserves one failure *before*
  * the credential is looked at and refunds it on success, so a burst of parallel guesses cannot
  * all pass a "how many failures so far" check before the first of them is counted. The
- * reservation is in memory and synchronous; a cache-hit verification refunds it before any
- * other request runs, so honest parallel traffic from one address never sees it.
+ * reservation is in memory and synchronous (a fixed window per address), and callers reserve
+ * right before a synchronous check and settle right after it, so a reservation never spans an
+ * await: honest parallel traffic from one address never sees one.
  */
 export class AuthAttemptLimiter {
-  private readonly local: RateLimiterMemory;
+  /** per address: failures plus checks in progress, in the current fixed window */
+  private readonly windows = new Map<string, { used: number; resetAt: number }>();
+  private readonly windowMs: number;
 
   constructor(private readonly options: AuthAttemptLimiterOptions) {
-    this.local = new RateLimiterMemory({
-      keyPrefix: "auth-attempts",
-      points: options.points,
-      duration: options.durationSeconds,
-    });
+    this.windowMs = options.durationSeconds * 1000;
   }
 
   /** Takes one failure from `ip`'s budget; 429 with Retry-After once none is left. */
-  async reserve(ip: string): Promise<AuthAttempt> {
-    try {
-      await this.local.consume(ip, 1);
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      this.options.onRefused?.();
-      throw tooManyFailures(err.msBeforeNext);
+  reserve(ip: string): AuthAttempt {
+    const now = Date.now();
+    let window = this.windows.get(ip);
+    if (window === undefined || window.resetAt <= now) {
+      if (this.windows.size >= MAX_TRACKED_ADDRESSES) this.dropExpired(now);
+      window = { used: 0, resetAt: now + this.windowMs };
+      this.windows.set(ip, window);
     }
+    if (window.used >= this.options.points) {
+      this.options.onRefused?.();
+      throw tooManyFailures(window.resetAt - now);
+    }
+    window.used += 1;
+    const reserved = window;
     let settled = false;
     return {
       succeeded: () => {
         if (settled) return;
         settled = true;
-        void this.local.reward(ip, 1);
+        reserved.used = Math.max(0, reserved.used - 1);
       },
       failed: async () => {
         if (settled) return;
@@ -70,9 +75,7 @@ export class AuthAttemptLimiter {
     if (!shared) return;
     try {
       const res = await shared.penalty(ip, 1);
-      if (res.consumedPoints >= shared.points) {
-        await this.local.block(ip, Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
-      }
+      if (res.consumedPoints >= shared.points) this.block(ip, res.msBeforeNext);
     } catch (err) {
       this.options.logger.warn(
         { err },
@@ -80,7 +83,25 @@ export class AuthAttemptLimiter {
       );
     }
   }
+
+  /** The shared count says this address used up its budget (on any instance): refuse it here too. */
+  private block(ip: string, ms: number): void {
+    this.windows.set(ip, { used: this.options.points, resetAt: Date.now() + Math.max(1000, ms) });
+  }
+
+  private dropExpired(now: number): void {
+    for (const [ip, window] of this.windows) if (window.resetAt <= now) this.windows.delete(ip);
+    // Still full of live windows (a flood from many addresses): forget the oldest.
+    while (this.windows.size >= MAX_TRACKED_ADDRESSES) {
+      const oldest = this.windows.keys().next().value;
+      if (oldest === undefined) break;
+      this.windows.delete(oldest);
+    }
+  }
 }
+
+/** Bounds the memory a flood from many addresses can take. */
+const MAX_TRACKED_ADDRESSES = 100_000;
 
 function tooManyFailures(msBeforeNext: number): TooManyRequestsError {
   const retryAfter = Math.max(1, Math.ceil(msBeforeNext / 1000));

@@ -33,6 +33,25 @@ describe("one failure budget per address, reserved before the credential is chec
   });
 });
 
+describe("honest parallel traffic from one address", () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    // No key cache: every request waits for storage, the worst case for a held reservation.
+    gw = await startTestGateway({ AUTH_FAILURES_PER_MINUTE_PER_IP: "3", KEY_CACHE_TTL_SECONDS: "0" });
+  });
+  afterAll(async () => gw?.close());
+
+  it("never meets the failure budget, however many good requests wait at once", async () => {
+    const { api_key } = await gw.generateKey({ requests_per_minute: 1000 });
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        gw.call("GET", "/api-keys/self", { key: api_key }).then((r) => r.status),
+      ),
+    );
+    expect(statuses).toEqual(Array(40).fill(200));
+  });
+});
+
 describe("admin routes go through the same pipeline", () => {
   let gw: TestGateway;
   beforeAll(async () => {

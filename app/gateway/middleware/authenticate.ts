@@ -3,7 +3,7 @@ import { ForbiddenError, UnauthorizedError } from "../../common/errors.js";
 import { safeEqual } from "../../common/http.js";
 import type { RecordAudit } from "../audit-recorder.js";
 import { readSessionCookie } from "../admin/cookie.js";
-import { ADMIN_KEY_ID, KEY_PREFIX } from "../keys/key-format.js";
+import { ADMIN_KEY_ID, KEY_PREFIX, parseApiKey } from "../keys/key-format.js";
 import type { KeyService, RefusalReason, VerifiedKey, VerifyOutcome } from "../keys/key-service.js";
 import type { UsageTracker } from "../keys/usage.js";
 import type { GatewayMetrics } from "../metrics.js";
@@ -85,17 +85,20 @@ export function presentedKey(ctx: Context): string | undefined {
 
 /**
  * The one authentication step every protected route goes through, admin routes included:
- * reads the credential, reserves a failure from the caller's address budget (429 when used
- * up), checks the credential, then refunds the reservation or counts the failure. Every
- * refusal is counted in metrics, audited and answered 401 with its reason.
+ * reads the credential, loads what checking it needs (cache, storage on a miss, the token
+ * resolver), then — synchronously, so no other request runs in between — reserves a failure
+ * from the caller's address budget (429 when used up), checks the credential, and refunds the
+ * reservation or keeps it. Every refusal is counted in metrics, audited and answered 401 with
+ * its reason.
  */
 export function authenticate(deps: AuthenticateDeps): Middleware {
   return async (ctx: Context, next: Next) => {
     const credential = readCredential(ctx);
     // A request without any credential is not a guess: refused, audited, but not counted.
     if (!credential) return refuse(ctx, deps, { ok: false, reason: "missing", keyId: null });
-    const attempt = await deps.attempts.reserve(clientAddress(ctx));
-    const outcome = await identify(credential, deps);
+    const check = await prepare(credential, deps);
+    const attempt = deps.attempts.reserve(clientAddress(ctx));
+    const outcome = check();
     if (!outcome.ok) {
       await attempt.failed();
       return refuse(ctx, deps, outcome);
@@ -107,26 +110,38 @@ export function authenticate(deps: AuthenticateDeps): Middleware {
   };
 }
 
-async function identify(credential: Credential, deps: AuthenticateDeps): Promise<Identified> {
+type Check = () => Identified;
+
+/** Everything that may wait (cache misses, the token resolver); the check it returns does not. */
+async function prepare(credential: Credential, deps: AuthenticateDeps): Promise<Check> {
   switch (credential.kind) {
     case "session":
-      return deps.adminSessions?.verify(credential.id, credential.csrfToken)
-        ? { ok: true, principal: ADMIN_PRINCIPAL }
-        : { ok: false, reason: "session", keyId: null };
+      return () =>
+        deps.adminSessions?.verify(credential.id, credential.csrfToken)
+          ? { ok: true, principal: ADMIN_PRINCIPAL }
+          : { ok: false, reason: "session", keyId: null };
     case "token": {
       const keyId = await deps.resolveBearerToken?.(credential.token);
       // Not a token the resolver knows: it may still be the admin key sent as a bearer token.
-      if (keyId === undefined) return identifyKey(credential.token, deps);
-      return fromOutcome(await deps.keys.verifyKeyId(keyId));
+      if (keyId === undefined) return prepareKey(credential.token, deps);
+      const outcome = fromOutcome(await deps.keys.verifyKeyId(keyId));
+      return () => outcome;
     }
     case "key":
-      return identifyKey(credential.secret, deps);
+      return prepareKey(credential.secret, deps);
   }
 }
 
-async function identifyKey(secret: string, deps: AuthenticateDeps): Promise<Identified> {
-  if (safeEqual(secret, deps.adminApiKey())) return { ok: true, principal: ADMIN_PRINCIPAL };
-  return fromOutcome(await deps.keys.verify(secret));
+async function prepareKey(secret: string, deps: AuthenticateDeps): Promise<Check> {
+  // A well-formed user key is never the admin key (whose format differs): the constant-time
+  // comparison, two SHA-256s, is only needed for anything else.
+  const adminKey = deps.adminApiKey();
+  const userKeyShaped = parseApiKey(secret) !== null && parseApiKey(adminKey) === null;
+  const verifyUserKey = await deps.keys.prepareVerify(secret);
+  return () => {
+    if (!userKeyShaped && safeEqual(secret, adminKey)) return { ok: true, principal: ADMIN_PRINCIPAL };
+    return fromOutcome(verifyUserKey());
+  };
 }
 
 function fromOutcome(outcome: VerifyOutcome): Identified {

@@ -123,11 +123,9 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
     path: string,
     forwardOptions: ForwardOptions = {},
   ) {
-    let base: URL;
-    try {
-      base = new URL(target.url);
-    } catch (err) {
-      report("connection_failed", err, ctx);
+    const base = parsedTargets.get(target) ?? parseTarget(target);
+    if (base instanceof Error) {
+      report("connection_failed", base, ctx);
       throw new BadGatewayError(
         "The Core's registered URL is not valid; restart the Core so it registers again",
       );
@@ -158,7 +156,7 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
     try {
       response = await agent.request({
         origin: base.origin,
-        path: corePath(base, path, ctx.querystring),
+        path: corePath(base.prefix, path, ctx.querystring),
         method: ctx.method as Dispatcher.HttpMethod,
         headers,
         body,
@@ -460,11 +458,32 @@ async function bufferWithinBudget(
   }
 }
 
+/** A registered Core URL, parsed once per cached target rather than once per request. */
+interface ParsedTarget {
+  protocol: string;
+  origin: string;
+  /** the URL's path without trailing slashes ("" for none) */
+  prefix: string;
+}
+
+const parsedTargets = new WeakMap<CoreProxyTarget, ParsedTarget | Error>();
+
+function parseTarget(target: CoreProxyTarget): ParsedTarget | Error {
+  let parsed: ParsedTarget | Error;
+  try {
+    const url = new URL(target.url);
+    parsed = { protocol: url.protocol, origin: url.origin, prefix: url.pathname.replace(/\/+$/, "") };
+  } catch (err) {
+    parsed = err instanceof Error ? err : new Error(String(err));
+  }
+  parsedTargets.set(target, parsed);
+  return parsed;
+}
+
 /** The request target on the Core: its URL's path prefix, then `path`, then the caller's query. */
-function corePath(base: URL, path: string, querystring: string): string {
+function corePath(prefix: string, path: string, querystring: string): string {
   if (!path.startsWith("/") || path.startsWith("//"))
     throw new Error(`Core path must start with one "/": ${path}`);
-  const prefix = base.pathname.replace(/\/+$/, "");
   const query = querystring && !path.includes("?") ? `?${querystring}` : "";
   return `${prefix}${path}${query}`;
 }
