@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../app/common/logger.js";
 import { loadGatewayConfig } from "../app/gateway/config.js";
 import { createSecretProvider } from "../app/gateway/secrets/secret-provider.js";
-import { keySecretsFrom } from "../app/gateway/secrets-source.js";
+import { keySecretsFrom } from "../app/gateway/secrets/key-secrets.js";
 import { createGateway, type Gateway } from "../app/gateway/server.js";
 import type { GatewaySecret, KeyRecord } from "../app/gateway/store/types.js";
 import { awsTestEnv } from "../test/support/moto.js";

@@ -3,18 +3,18 @@ import type { AddressInfo } from "node:net";
 import Koa from "koa";
 import compress from "koa-compress";
 import { closeServer, errorHandler, requestId } from "../common/http.js";
-import { createLogger, type Logger } from "../common/logger.js";
+import { createLogger } from "../common/logger.js";
 import { createCoreStatus } from "./admin/core-status.js";
 import { createAdminRouter } from "./admin/routes.js";
-import { createAdminSessions, type AdminSessions } from "./admin/session.js";
-import { createAuditRecorder } from "./audit-recorder.js";
+import { createAdminSessions } from "./admin/session.js";
+import { createAuditRecorder } from "./audit/audit-recorder.js";
 import type { GatewayConfig } from "./config.js";
-import { buildDefaultDeps } from "./default-deps.js";
+import { buildDefaultDeps, type GatewayDeps } from "./deps.js";
 import { KeyService } from "./keys/key-service.js";
 import { UsageTracker } from "./keys/usage.js";
-import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
+import { createGatewayMetrics } from "./metrics.js";
 import { AuthAttemptLimiter } from "./middleware/auth-attempts.js";
-import { authenticate, type BearerTokenResolver } from "./middleware/authenticate.js";
+import { authenticate } from "./middleware/authenticate.js";
 import { callerGone, reportStrayError } from "./middleware/caller-gone.js";
 import { keyGenerationGuard } from "./middleware/generation-guard.js";
 import { httpMetrics } from "./middleware/http-metrics.js";
@@ -22,37 +22,20 @@ import { jsonNotFound } from "./middleware/not-found.js";
 import { RATE_WINDOW_SECONDS, rateLimitPerKey } from "./middleware/rate-limit.js";
 import { gatewayRequestLogger } from "./middleware/request-log.js";
 import { ProxyAdmission } from "./proxy/admission.js";
-import { createKeyRateLimiter, type LimiterFactory } from "./rate-limit/limiters.js";
+import { createKeyRateLimiter } from "./rate-limit/limiters.js";
 import { TunnelRegistry } from "./registry/tunnel-registry.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { auditRoutes } from "./routes/audit.js";
-import { filesProxyRoutes, type CoreForwarder } from "./routes/files-proxy.js";
+import { filesProxyRoutes } from "./routes/files-proxy.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
-import { ngrokUrlRoutes, type TunnelUrlValidator } from "./routes/ngrok-urls.js";
-import type { KeySecrets } from "./secrets-source.js";
-import { observeStore } from "./store-observer.js";
-import type { AuditSink, RecordStore } from "./store/types.js";
+import { ngrokUrlRoutes } from "./routes/ngrok-urls.js";
+import { observeStore } from "./store/store-observer.js";
 import { GATEWAY_VERSION } from "./version.js";
 
-const ADMIN_SESSION_TTL_MS = 8 * 3_600_000;
+export type { GatewayDeps } from "./deps.js";
 
-/** Everything the Gateway talks to; tests pass real instances, main.ts lets config choose. */
-export interface GatewayDeps {
-  logger: Logger;
-  /** epoch milliseconds; a fake clock in tests */
-  now: () => number;
-  store: RecordStore;
-  auditSink: AuditSink;
-  secrets: KeySecrets;
-  limiterFactory: LimiterFactory;
-  validateTunnelUrl: TunnelUrlValidator;
-  forward: CoreForwarder & { close?: () => Promise<void> };
-  adminSessions: AdminSessions;
-  metrics: GatewayMetrics;
-  /** a second kind of bearer credential (OAuth access tokens): token → key id */
-  resolveBearerToken: BearerTokenResolver;
-}
+const ADMIN_SESSION_TTL_MS = 8 * 3_600_000;
 
 export interface Gateway {
   app: Koa;

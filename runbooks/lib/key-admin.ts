@@ -4,7 +4,7 @@ import { KeyService } from "../../app/gateway/keys/key-service.js";
 import { toKeyView, type KeyView } from "../../app/gateway/keys/key-view.js";
 import type { PepperRing } from "../../app/gateway/keys/hashing.js";
 import { createSecretProvider } from "../../app/gateway/secrets/secret-provider.js";
-import { keySecretsFrom } from "../../app/gateway/secrets-source.js";
+import { keySecretsFrom } from "../../app/gateway/secrets/key-secrets.js";
 import { createRecordStore } from "../../app/gateway/store/record-store.js";
 import type { RecordStore, TunnelRecord, UsageRecord } from "../../app/gateway/store/types.js";
 import { RunbookError } from "./cli.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeCore, type FakeCore } from "../proxy/testing/harness.js";
 import { createRecordStore } from "../store/record-store.js";
-import { observeStore } from "../store-observer.js";
+import { observeStore } from "../store/store-observer.js";
 import type { AuditRecord } from "../store/types.js";
 import { startTestGateway, type TestGateway } from "../testing/gateway-harness.js";
 

@@ -3,7 +3,7 @@ import type { Middleware } from "koa";
 import { z } from "zod";
 import { BadRequestError, NotFoundError, UnauthorizedError } from "../../common/errors.js";
 import { readJsonBody, safeEqual } from "../../common/http.js";
-import type { RecordAudit } from "../audit-recorder.js";
+import type { RecordAudit } from "../audit/audit-recorder.js";
 import { isKeyId } from "../keys/key-format.js";
 import type { GatewayMetrics } from "../metrics.js";
 import type { AuthAttemptLimiter } from "../middleware/auth-attempts.js";

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { auditSinkContract, CONTRACT_ADMIN_KEY } from "./audit-sink.contract.js";
+import { auditSinkContract, CONTRACT_ADMIN_KEY } from "./testing/audit-sink.contract.js";
 import { createAuditSink } from "./audit-sink.js";
 import { FileAuditSink } from "./file-audit-sink.js";
 

@@ -1,7 +1,7 @@
 import { HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
-import { createTestBucket, createTestKmsKey, testS3Client } from "../store/aws-test-support.js";
-import { auditSinkContract, CONTRACT_ADMIN_KEY } from "./audit-sink.contract.js";
+import { createTestBucket, createTestKmsKey, testS3Client } from "../store/testing/aws-test-support.js";
+import { auditSinkContract, CONTRACT_ADMIN_KEY } from "./testing/audit-sink.contract.js";
 import { S3AuditSink } from "./s3-audit-sink.js";
 
 const client = testS3Client();

@@ -3,7 +3,7 @@ import { awsTestEnv } from "../../../test/support/moto.js";
 import { startFakeCore, type FakeCore } from "../proxy/testing/harness.js";
 import { createRateLimitDynamoClient, ensureRateLimitTable } from "../rate-limit/dynamodb-table.js";
 import { limiterFactoryFor } from "../rate-limit/limiters.js";
-import { motoEndpoint, uniqueName } from "../store/aws-test-support.js";
+import { motoEndpoint, uniqueName } from "../store/testing/aws-test-support.js";
 import { startTestGateway, type TestGateway } from "../testing/gateway-harness.js";
 
 const TOKEN = "core-token-0123456789abcdefghijkl";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsTestEnv } from "../../../test/support/moto.js";
 import { createRecordStore } from "../store/record-store.js";
-import { uniqueName } from "../store/aws-test-support.js";
+import { uniqueName } from "../store/testing/aws-test-support.js";
 import { startTestGateway, type TestGateway } from "../testing/gateway-harness.js";
 
 describe("RATE_LIMIT_STORE=dynamodb", () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsTestEnv } from "../../../test/support/moto.js";
 import { startFakeCore, type FakeCore } from "../proxy/testing/harness.js";
 import { createSecretsManagerClient } from "../secrets/secret-provider.js";
-import { uniqueName } from "../store/aws-test-support.js";
+import { uniqueName } from "../store/testing/aws-test-support.js";
 import { createRecordStore } from "../store/record-store.js";
 import type { KeyRecord } from "../store/types.js";
 import { startTestGateway, type TestGateway } from "../testing/gateway-harness.js";

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsTestEnv } from "../../../test/support/moto.js";
-import { createTestBucket, motoEndpoint, testS3Client, uniqueName } from "../store/aws-test-support.js";
-import { startLoopbackProxy, type LoopbackProxy } from "../store/loopback-proxy.js";
+import {
+  createTestBucket,
+  motoEndpoint,
+  testS3Client,
+  uniqueName,
+} from "../store/testing/aws-test-support.js";
+import { startLoopbackProxy, type LoopbackProxy } from "../store/testing/loopback-proxy.js";
 import { S3RecordStore } from "../store/s3-store.js";
 import { startTestGateway, type TestGateway } from "../testing/gateway-harness.js";
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsTestEnv } from "../../../test/support/moto.js";
-import { createTestBucket, testS3Client } from "../store/aws-test-support.js";
+import { createTestBucket, testS3Client } from "../store/testing/aws-test-support.js";
 import { S3RecordStore } from "../store/s3-store.js";
 import type { KeyRecord } from "../store/types.js";
 import { spawnGateway, type GatewayProcess } from "../testing/gateway-process.js";

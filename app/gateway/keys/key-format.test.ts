@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generateApiKey, generateKeyId, parseApiKey, redactApiKeys } from "./key-format.js";
+import { generateApiKey, generateKeyId, parseApiKey } from "./key-format.js";
 import { hashApiKey, matchesHash, type PepperRing } from "./hashing.js";
 
 describe("API key format", () => {
@@ -26,11 +26,6 @@ describe("API key format", () => {
     `cq_abcdefghijk!_${"a".repeat(43)}`,
     `cq_abcdefghijkl_${"a".repeat(42)}=`,
   ])("rejects the malformed key %j", (value) => expect(parseApiKey(value)).toBeNull());
-
-  it("redacts keys in text but keeps the key id", () => {
-    const key = generateApiKey("abcdefghijkl");
-    expect(redactApiKeys(`DELETE /api-keys/${key}`)).toBe("DELETE /api-keys/cq_abcdefghijkl_[redacted]");
-  });
 });
 
 describe("key hashing", () => {

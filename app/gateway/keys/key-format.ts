@@ -33,11 +33,3 @@ export function parseApiKey(value: string): { keyId: string } | null {
   const match = API_KEY_PATTERN.exec(value);
   return match ? { keyId: match[1]! } : null;
 }
-
-/** Replaces anything shaped like an API key in `text`, for log lines and error messages. */
-export function redactApiKeys(text: string): string {
-  return text.replace(
-    /cq_[a-z0-9]{12}_[A-Za-z0-9_-]{20,}/g,
-    (m) => `${m.slice(0, KEY_PREFIX.length + KEY_ID_LENGTH)}_[redacted]`,
-  );
-}

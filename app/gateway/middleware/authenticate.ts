@@ -1,7 +1,7 @@
 import type { Context, Middleware, Next } from "koa";
 import { ForbiddenError, UnauthorizedError } from "../../common/errors.js";
 import { safeEqual } from "../../common/http.js";
-import type { RecordAudit } from "../audit-recorder.js";
+import type { RecordAudit } from "../audit/audit-recorder.js";
 import { readSessionCookie } from "../admin/cookie.js";
 import { ADMIN_KEY_ID, KEY_PREFIX, parseApiKey } from "../keys/key-format.js";
 import type { KeyService, RefusalReason, VerifiedKey, VerifyOutcome } from "../keys/key-service.js";

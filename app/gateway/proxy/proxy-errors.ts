@@ -16,7 +16,7 @@ export type ProxyErrorKind =
   | "content_type"
   | "core_unauthorized";
 
-export const CORE_TIMEOUT_MESSAGE = "The Core did not answer in time";
+const CORE_TIMEOUT_MESSAGE = "The Core did not answer in time";
 
 /**
  * The Core's body passed the Gateway's limit. `expose` tells Koa's default error listener the

@@ -1,8 +1,8 @@
 import { DynamoDB } from "@aws-sdk/client-dynamodb";
 import { RateLimiterDynamo, RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { motoEndpoint, uniqueName } from "../store/aws-test-support.js";
-import { startSerialMoto } from "../store/serial-moto.js";
+import { motoEndpoint, uniqueName } from "../store/testing/aws-test-support.js";
+import { startSerialMoto } from "../store/testing/serial-moto.js";
 import type { MotoServer } from "../../../test/support/moto.js";
 import { createRateLimitDynamoClient, ensureRateLimitTable } from "./dynamodb-table.js";
 import {

@@ -3,14 +3,14 @@ import type { Context, Middleware } from "koa";
 import { z } from "zod";
 import { AppError, ForbiddenError } from "../../common/errors.js";
 import type { GatewayConfig } from "../config.js";
-import type { RecordAudit } from "../audit-recorder.js";
+import type { RecordAudit } from "../audit/audit-recorder.js";
 import { ADMIN_KEY_ID, isKeyId, parseApiKey } from "../keys/key-format.js";
 import type { KeyService, NewKeyOptions } from "../keys/key-service.js";
 import { toKeyView, type KeyView } from "../keys/key-view.js";
 import type { UsageTracker } from "../keys/usage.js";
 import { principalOf, requireAdmin } from "../middleware/authenticate.js";
 import type { TunnelRegistry } from "../registry/tunnel-registry.js";
-import { readBody, resolveKeyRef } from "../request-input.js";
+import { readBody, resolveKeyRef } from "./request-input.js";
 
 export interface ApiKeyRoutesDeps {
   config: GatewayConfig;

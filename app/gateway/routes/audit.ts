@@ -2,7 +2,7 @@ import { Router } from "@koa/router";
 import type { Middleware } from "koa";
 import { z } from "zod";
 import { requireAdmin } from "../middleware/authenticate.js";
-import { validate } from "../request-input.js";
+import { validate } from "./request-input.js";
 import type { AuditSink } from "../store/types.js";
 
 const isoTime = z.iso.datetime({

@@ -3,11 +3,11 @@ import type { Middleware } from "koa";
 import { z } from "zod";
 import { AppError, ForbiddenError, NotFoundError, UnauthorizedError } from "../../common/errors.js";
 import { safeEqual } from "../../common/http.js";
-import type { RecordAudit } from "../audit-recorder.js";
+import type { RecordAudit } from "../audit/audit-recorder.js";
 import type { KeyService } from "../keys/key-service.js";
 import { presentedKey, principalOf } from "../middleware/authenticate.js";
 import type { TunnelRegistry } from "../registry/tunnel-registry.js";
-import { readBody, resolveKeyRef } from "../request-input.js";
+import { readBody, resolveKeyRef } from "./request-input.js";
 
 /** Checks a Core URL (scheme, allowed host, resolved addresses); returns it normalised or throws 400. */
 export type TunnelUrlValidator = (url: string) => Promise<string>;

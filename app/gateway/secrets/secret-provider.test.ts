@@ -1,8 +1,8 @@
 import { CreateSecretCommand, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestKmsKey, motoEndpoint, uniqueName } from "../store/aws-test-support.js";
+import { createTestKmsKey, motoEndpoint, uniqueName } from "../store/testing/aws-test-support.js";
 import { StoreUnavailableError } from "../store/errors.js";
-import { startLoopbackProxy } from "../store/loopback-proxy.js";
+import { startLoopbackProxy } from "../store/testing/loopback-proxy.js";
 import { SecretConfigError } from "./gateway-secret-schema.js";
 import {
   createSecretProvider,

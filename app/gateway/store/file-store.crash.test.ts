@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FileRecordStore } from "./file-store.js";
-import { childExited, startStoreWriter, stopStoreWriters } from "./store-writer.js";
+import { childExited, startStoreWriter, stopStoreWriters } from "./testing/store-writer.js";
 
 const dirs: string[] = [];
 

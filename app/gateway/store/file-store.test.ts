@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FileRecordStore } from "./file-store.js";
-import { recordStoreContract } from "./record-store.contract.js";
+import { recordStoreContract } from "./testing/record-store.contract.js";
 
 recordStoreContract("file", async () => {
   const dir = mkdtempSync(join(tmpdir(), "cq-file-store-"));

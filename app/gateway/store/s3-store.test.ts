@@ -1,12 +1,17 @@
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestBucket, createTestKmsKey, motoEndpoint, testS3Client } from "./aws-test-support.js";
+import {
+  createTestBucket,
+  createTestKmsKey,
+  motoEndpoint,
+  testS3Client,
+} from "./testing/aws-test-support.js";
 import { PreconditionFailedError, StoreUnavailableError } from "./errors.js";
-import { startLoopbackProxy, type LoopbackProxy } from "./loopback-proxy.js";
-import { recordStoreContract } from "./record-store.contract.js";
+import { startLoopbackProxy, type LoopbackProxy } from "./testing/loopback-proxy.js";
+import { recordStoreContract } from "./testing/record-store.contract.js";
 import { S3RecordStore } from "./s3-store.js";
-import { startSerialMoto } from "./serial-moto.js";
-import { startStoreWriter, stopStoreWriters } from "./store-writer.js";
+import { startSerialMoto } from "./testing/serial-moto.js";
+import { startStoreWriter, stopStoreWriters } from "./testing/store-writer.js";
 
 const client = testS3Client();
 const fastRetry = { attempts: 3, baseMs: 10, capMs: 50 };

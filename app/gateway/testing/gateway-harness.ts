@@ -8,8 +8,8 @@ import { loadGatewayConfig, type GatewayConfig } from "../config.js";
 import { createGateway, type Gateway, type GatewayDeps } from "../server.js";
 import { createRecordStore } from "../store/record-store.js";
 import type { RecordStore } from "../store/types.js";
-import { recordStoreConfigOf } from "../default-deps.js";
-import { observeStore, type StoreOp } from "../store-observer.js";
+import { recordStoreConfigOf } from "../deps.js";
+import { observeStore, type StoreOp } from "../store/store-observer.js";
 
 /** A clock tests move by hand: expiry and grace periods without sleeping. */
 export class FakeClock {

@@ -1,9 +1,9 @@
-import type { GatewayConfig } from "./config.js";
-import type { Logger } from "../common/logger.js";
-import type { GatewayMetrics } from "./metrics.js";
-import { createCoreProxy } from "./proxy/core-proxy.js";
-import { rewriteOpenApiForGateway } from "./proxy/openapi.js";
-import type { CoreForwarder } from "./routes/files-proxy.js";
+import type { GatewayConfig } from "../config.js";
+import type { Logger } from "../../common/logger.js";
+import type { GatewayMetrics } from "../metrics.js";
+import { createCoreProxy } from "./core-proxy.js";
+import { rewriteOpenApiForGateway } from "./openapi.js";
+import type { CoreForwarder } from "../routes/files-proxy.js";
 
 /**
  * The proxy to users' Cores as the files routes use it: the route's path on the Core, and for

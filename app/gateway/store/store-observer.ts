@@ -1,4 +1,4 @@
-import type { PutOptions, RecordKind, RecordStore, Versioned } from "./store/types.js";
+import type { PutOptions, RecordKind, RecordStore, Versioned } from "./types.js";
 
 export type StoreOp = "get" | "list" | "put" | "delete" | "ping";
 export type StoreCallListener = (op: StoreOp, kind: RecordKind | null, outcome: "ok" | "error") => void;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CorruptRecordError, InvalidRecordIdError, PreconditionFailedError } from "./errors.js";
-import { updateRecord } from "./record-store.js";
-import type { RecordKind, RecordStore } from "./types.js";
+import { CorruptRecordError, InvalidRecordIdError, PreconditionFailedError } from "../errors.js";
+import { updateRecord } from "../record-store.js";
+import type { RecordKind, RecordStore } from "../types.js";
 
 /** What a backend's test file provides to run the shared contract against it. */
 export interface RecordStoreHarness {

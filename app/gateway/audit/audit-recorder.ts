@@ -1,8 +1,8 @@
 import type { Context } from "koa";
-import type { Logger } from "../common/logger.js";
-import type { AuditRecord, AuditSink } from "./store/types.js";
-import type { VerifiedKey } from "./keys/key-service.js";
-import { clientAddress } from "./middleware/client-address.js";
+import type { Logger } from "../../common/logger.js";
+import type { AuditRecord, AuditSink } from "../store/types.js";
+import type { VerifiedKey } from "../keys/key-service.js";
+import { clientAddress } from "../middleware/client-address.js";
 
 export interface AuditEvent {
   action: string;

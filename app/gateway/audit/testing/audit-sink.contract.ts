@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BadRequestError } from "../../common/errors.js";
-import type { AuditRecord, AuditSink } from "../store/types.js";
-import { AuditRecordRejectedError } from "./audit-record.js";
+import { BadRequestError } from "../../../common/errors.js";
+import type { AuditRecord, AuditSink } from "../../store/types.js";
+import { AuditRecordRejectedError } from "../audit-record.js";
 
 export const CONTRACT_ADMIN_KEY = "admin-key-for-audit-contract-0123456789";
 

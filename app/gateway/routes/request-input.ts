@@ -1,9 +1,9 @@
 import type { Context } from "koa";
 import type { z } from "zod";
-import { BadRequestError, ForbiddenError } from "../common/errors.js";
-import { readJsonBody } from "../common/http.js";
-import { ADMIN_KEY_ID, isKeyId, parseApiKey } from "./keys/key-format.js";
-import type { VerifiedKey } from "./keys/key-service.js";
+import { BadRequestError, ForbiddenError } from "../../common/errors.js";
+import { readJsonBody } from "../../common/http.js";
+import { ADMIN_KEY_ID, isKeyId, parseApiKey } from "../keys/key-format.js";
+import type { VerifiedKey } from "../keys/key-service.js";
 
 /** Reads a JSON body (empty → `{}`) and validates it; a 400 names every bad field. */
 export async function readBody<S extends z.ZodType>(

@@ -5,8 +5,8 @@
 import { randomBytes } from "node:crypto";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { awsTestEnv } from "../../../test/support/moto.js";
-import { createS3Client } from "./s3-client.js";
+import { awsTestEnv } from "../../../../test/support/moto.js";
+import { createS3Client } from "../s3-client.js";
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(5).toString("hex")}`;

@@ -1,5 +1,5 @@
-import type { PepperRing } from "./keys/hashing.js";
-import type { SecretProvider } from "./secrets/secret-provider.js";
+import type { PepperRing } from "../keys/hashing.js";
+import type { SecretProvider } from "./secret-provider.js";
 
 /**
  * The Gateway's secrets as the key code uses them: read synchronously on every request, kept

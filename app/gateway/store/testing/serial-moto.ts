@@ -8,7 +8,7 @@
  * closes each connection, so an idle client cannot block the others.)
  */
 import { spawn } from "node:child_process";
-import { freePort, type MotoServer } from "../../../test/support/moto.js";
+import { freePort, type MotoServer } from "../../../../test/support/moto.js";
 
 const SERVE = `
 import os, sys

@@ -1,16 +1,38 @@
 import type { Logger } from "../common/logger.js";
 import type { GatewayConfig } from "./config.js";
-import { createCoreForwarder } from "./core-forwarder.js";
+import { createCoreForwarder } from "./proxy/core-forwarder.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { validateTunnelUrl } from "./tunnels/validate-url.js";
 import { limiterFactoryFor, memoryLimiterFactory, type LimiterFactory } from "./rate-limit/limiters.js";
 import { createRateLimitDynamoClient, ensureRateLimitTable } from "./rate-limit/dynamodb-table.js";
 import { createSecretProvider } from "./secrets/secret-provider.js";
-import { keySecretsFrom } from "./secrets-source.js";
-import type { GatewayDeps } from "./server.js";
+import { keySecretsFrom } from "./secrets/key-secrets.js";
 import { createAuditSink } from "./audit/audit-sink.js";
 import { createRecordStore, type RecordStoreConfig } from "./store/record-store.js";
 import { createS3Client } from "./store/s3-client.js";
+import type { AuditSink, RecordStore } from "./store/types.js";
+import type { KeySecrets } from "./secrets/key-secrets.js";
+import type { TunnelUrlValidator } from "./routes/ngrok-urls.js";
+import type { CoreForwarder } from "./routes/files-proxy.js";
+import type { AdminSessions } from "./admin/session.js";
+import type { BearerTokenResolver } from "./middleware/authenticate.js";
+
+/** Everything the Gateway talks to; tests pass real instances, main.ts lets config choose. */
+export interface GatewayDeps {
+  logger: Logger;
+  /** epoch milliseconds; a fake clock in tests */
+  now: () => number;
+  store: RecordStore;
+  auditSink: AuditSink;
+  secrets: KeySecrets;
+  limiterFactory: LimiterFactory;
+  validateTunnelUrl: TunnelUrlValidator;
+  forward: CoreForwarder & { close?: () => Promise<void> };
+  adminSessions: AdminSessions;
+  metrics: GatewayMetrics;
+  /** a second kind of bearer credential (OAuth access tokens): token → key id */
+  resolveBearerToken: BearerTokenResolver;
+}
 
 type Built = Pick<
   GatewayDeps,

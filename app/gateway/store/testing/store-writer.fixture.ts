@@ -4,10 +4,10 @@
  *   <target> increment N  N read-modify-write increments of usage/counter
  * <target> is a directory (file store) or s3://<bucket> (S3 store on AWS_ENDPOINT_URL).
  */
-import { FileRecordStore } from "./file-store.js";
-import { createS3Client } from "./s3-client.js";
-import { S3RecordStore } from "./s3-store.js";
-import { updateRecord } from "./record-store.js";
+import { FileRecordStore } from "../file-store.js";
+import { createS3Client } from "../s3-client.js";
+import { S3RecordStore } from "../s3-store.js";
+import { updateRecord } from "../record-store.js";
 
 interface Counter {
   schema: 1;
