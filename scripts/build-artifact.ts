@@ -12,10 +12,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { $, argv, chalk } from "zx";
+import { bundleAdminScript, PREBUILT_SCRIPT } from "../app/gateway/admin/assets.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 /** Loaded at run time, with native parts: shipped as packages beside the bundles. */
-const EXTERNAL_PACKAGES = ["esbuild", "@esbuild/linux-x64", "@ngrok/ngrok", "@ngrok/ngrok-linux-x64-gnu"];
+const EXTERNAL_PACKAGES = ["@ngrok/ngrok", "@ngrok/ngrok-linux-x64-gnu"];
+/** Imported only in development (the admin page is bundled here, at build time): not shipped. */
+const DEV_ONLY_PACKAGES = ["esbuild"];
 
 const HELP = `Usage: npx tsx scripts/build-artifact.ts [--out <dir>]
 
@@ -50,7 +53,7 @@ export async function buildArtifact(outDir: string, sourceRoot: string = ROOT): 
     format: "esm",
     target: "node20",
     sourcemap: "linked",
-    external: EXTERNAL_PACKAGES,
+    external: [...EXTERNAL_PACKAGES, ...DEV_ONLY_PACKAGES],
     // CommonJS dependencies inside an ESM bundle still call require().
     banner: {
       js: "import { createRequire as __cqCreateRequire } from 'node:module'; const require = __cqCreateRequire(import.meta.url);",
@@ -60,6 +63,11 @@ export async function buildArtifact(outDir: string, sourceRoot: string = ROOT): 
   await cp(join(sourceRoot, "app/gateway/admin/static"), join(staging, "app/gateway/static"), {
     recursive: true,
   });
+  // The admin page's script, bundled now so the Gateway never runs esbuild in production.
+  await writeFile(
+    join(staging, "app/gateway/static", PREBUILT_SCRIPT),
+    await bundleAdminScript(join(sourceRoot, "app/gateway/admin/static")),
+  );
   for (const pkg of EXTERNAL_PACKAGES) {
     await cp(join(ROOT, "node_modules", pkg), join(staging, "node_modules", pkg), {
       recursive: true,
