@@ -197,10 +197,7 @@ describe(`disaster-recovery drill: ${N} keys`, { timeout: 600_000 }, () => {
     await restarted.gateway.close();
 
     // 7. Audited.
-    const sink = createAuditSink(
-      { STORE: "s3", DATA_DIR: dataDir, S3_BUCKET: bucket, S3_PREFIX: prefix },
-      { s3Client: s3 },
-    );
+    const sink = createAuditSink({ kind: "s3", bucket, prefix, region: "us-east-1" }, { s3Client: s3 });
     const records = await sink.query({ action: "state.restore" });
     expect(records.map((r) => r.actor)).toEqual(["runbook:restore"]);
 

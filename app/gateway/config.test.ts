@@ -84,3 +84,33 @@ describe("Gateway configuration", () => {
     );
   });
 });
+
+describe("the store backend, parsed once", () => {
+  const env = { ADMIN_API_KEY: "a".repeat(32), KEY_PEPPER: "p".repeat(32) };
+  it("is the file store under DATA_DIR by default", () => {
+    expect(loadGatewayConfig({ ...env, DATA_DIR: "/var/lib/cq" }).backend).toEqual({
+      kind: "file",
+      dataDir: "/var/lib/cq",
+    });
+  });
+  it("is S3 with its bucket, prefix, key and endpoint when STORE=s3", () => {
+    expect(
+      loadGatewayConfig({
+        ...env,
+        STORE: "s3",
+        S3_BUCKET: "state",
+        S3_PREFIX: "gw/",
+        KMS_KEY_ID: "alias/cq",
+        AWS_REGION: "eu-west-1",
+        AWS_ENDPOINT_URL: "http://127.0.0.1:5000",
+      }).backend,
+    ).toEqual({
+      kind: "s3",
+      bucket: "state",
+      prefix: "gw/",
+      kmsKeyId: "alias/cq",
+      region: "eu-west-1",
+      endpoint: "http://127.0.0.1:5000",
+    });
+  });
+});

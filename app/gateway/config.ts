@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseConfig, readEnvironment } from "../common/config.js";
+import type { StoreBackend } from "./store/record-store.js";
 import { MIN_SECRET_LENGTH } from "./secrets/gateway-secret-schema.js";
 import { DEFAULT_TUNNEL_HOST_ALLOWLIST, isValidHostPattern } from "./tunnels/host-allowlist.js";
 import {
@@ -118,6 +119,18 @@ const gatewayEnvSchema = z
     trustProxy: env.TRUST_PROXY,
     trustProxyHops: env.TRUST_PROXY_HOPS,
     store: env.STORE,
+    // Checked above: STORE=s3 has a bucket.
+    backend:
+      env.STORE === "s3"
+        ? ({
+            kind: "s3",
+            bucket: env.S3_BUCKET!,
+            prefix: env.S3_PREFIX,
+            kmsKeyId: env.KMS_KEY_ID,
+            region: env.AWS_REGION,
+            endpoint: env.AWS_ENDPOINT_URL,
+          } satisfies StoreBackend)
+        : ({ kind: "file", dataDir: env.DATA_DIR } satisfies StoreBackend),
     dataDir: env.DATA_DIR,
     s3Bucket: env.S3_BUCKET,
     s3Prefix: env.S3_PREFIX,

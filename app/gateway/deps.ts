@@ -8,7 +8,7 @@ import { createRateLimitDynamoClient, ensureRateLimitTable } from "./rate-limit/
 import { createSecretProvider } from "./secrets/secret-provider.js";
 import { keySecretsFrom } from "./secrets/key-secrets.js";
 import { createAuditSink } from "./audit/audit-sink.js";
-import { createRecordStore, type RecordStoreConfig } from "./store/record-store.js";
+import { createRecordStore } from "./store/record-store.js";
 import { createS3Client } from "./store/s3-client.js";
 import type { AuditSink, RecordStore } from "./store/types.js";
 import type { KeySecrets } from "./secrets/key-secrets.js";
@@ -49,13 +49,13 @@ export async function buildDefaultDeps(
   logger: Logger,
   metrics: GatewayMetrics,
 ): Promise<Built> {
-  const storeConfig = recordStoreConfigOf(config);
+  const backend = config.backend;
   // One S3 client (one connection pool) for the record store and the audit sink.
   const s3Client =
-    storeConfig.STORE === "s3"
-      ? createS3Client({ region: storeConfig.AWS_REGION, endpoint: storeConfig.AWS_ENDPOINT_URL })
+    backend.kind === "s3"
+      ? createS3Client({ region: backend.region, endpoint: backend.endpoint })
       : undefined;
-  const store = given.store ?? createRecordStore(storeConfig, { logger, s3Client });
+  const store = given.store ?? createRecordStore(backend, { logger, s3Client });
   const secrets =
     given.secrets ??
     keySecretsFrom(
@@ -77,7 +77,7 @@ export async function buildDefaultDeps(
     limiterFactory,
     auditSink:
       given.auditSink ??
-      createAuditSink(storeConfig, { logger, s3Client, secrets: () => [secrets.adminApiKey()] }),
+      createAuditSink(backend, { logger, s3Client, secrets: () => [secrets.adminApiKey()] }),
     validateTunnelUrl:
       given.validateTunnelUrl ??
       (async (raw) => {
@@ -89,18 +89,6 @@ export async function buildDefaultDeps(
         return url.pathname === "/" ? url.origin : `${url.origin}${url.pathname}`;
       }),
     forward: given.forward ?? createCoreForwarder(config, metrics, logger),
-  };
-}
-
-export function recordStoreConfigOf(config: GatewayConfig): RecordStoreConfig {
-  return {
-    STORE: config.store,
-    DATA_DIR: config.dataDir,
-    S3_BUCKET: config.s3Bucket,
-    S3_PREFIX: config.s3Prefix,
-    KMS_KEY_ID: config.kmsKeyId,
-    AWS_REGION: config.awsRegion,
-    AWS_ENDPOINT_URL: config.awsEndpointUrl,
   };
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { createAuditSink } from "../../app/gateway/audit/audit-sink.js";
+import { runbookStoreBackend } from "./store-backend.js";
 import type { AuditRecord, AuditSink } from "../../app/gateway/store/types.js";
 import type { SettingSource } from "./settings.js";
 
@@ -61,22 +62,16 @@ async function createGatewayAuditSink(
   settings: AuditSettings,
   clients: { s3: S3Client },
 ): Promise<{ sink: AuditSink; where: string }> {
-  const s3 = settings.store === "s3" || (settings.store !== "file" && Boolean(settings.bucket));
-  const dataDir = settings.dataDir || ".data/gateway";
-  const sink = createAuditSink(
-    {
-      STORE: s3 ? "s3" : "file",
-      DATA_DIR: dataDir,
-      S3_BUCKET: settings.bucket,
-      S3_PREFIX: settings.prefix ?? "",
-      KMS_KEY_ID: settings.kmsKeyId,
-    },
-    { s3Client: clients.s3 },
-  );
+  const backend = runbookStoreBackend(settings);
+  const sink = createAuditSink(backend, { s3Client: clients.s3 });
   const root = settings.prefix
     ? settings.prefix.endsWith("/")
       ? settings.prefix
       : `${settings.prefix}/`
     : "";
-  return { sink, where: s3 ? `s3://${settings.bucket}/${root}audit/` : join(dataDir, "audit.jsonl") };
+  return {
+    sink,
+    where:
+      backend.kind === "s3" ? `s3://${backend.bucket}/${root}audit/` : join(backend.dataDir, "audit.jsonl"),
+  };
 }

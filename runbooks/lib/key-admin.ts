@@ -6,6 +6,7 @@ import type { PepperRing } from "../../app/gateway/keys/hashing.js";
 import { createSecretProvider } from "../../app/gateway/secrets/secret-provider.js";
 import { keySecretsFrom } from "../../app/gateway/secrets/key-secrets.js";
 import { createRecordStore } from "../../app/gateway/store/record-store.js";
+import { runbookStoreBackend } from "./store-backend.js";
 import type { RecordStore, TunnelRecord, UsageRecord } from "../../app/gateway/store/types.js";
 import { RunbookError } from "./cli.js";
 import type { GatewayAdminClient } from "./gateway-admin.js";
@@ -74,16 +75,16 @@ export function storeKeyAdmin(
       `bad setting: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
     );
   const env = parsed.data;
-  const useS3 = environment.STORE === "s3" || (environment.STORE !== "file" && Boolean(settings.bucket));
-  const store: RecordStore = createRecordStore({
-    STORE: useS3 ? "s3" : "file",
-    DATA_DIR: env.DATA_DIR,
-    S3_BUCKET: settings.bucket,
-    S3_PREFIX: environment.S3_PREFIX ?? "",
-    KMS_KEY_ID: environment.KMS_KEY_ID || undefined,
-    AWS_REGION: environment.AWS_REGION || "us-east-1",
-    AWS_ENDPOINT_URL: environment.AWS_ENDPOINT_URL || undefined,
+  const backend = runbookStoreBackend({
+    store: environment.STORE,
+    bucket: settings.bucket,
+    dataDir: env.DATA_DIR,
+    prefix: environment.S3_PREFIX,
+    kmsKeyId: environment.KMS_KEY_ID,
+    region: environment.AWS_REGION,
+    endpoint: environment.AWS_ENDPOINT_URL,
   });
+  const store: RecordStore = createRecordStore(backend);
   let peppers: PepperRing | undefined;
   const loadPeppers = async () => {
     if (!environment.KEY_PEPPER && !environment.ADMIN_SECRET_ID) {
@@ -142,9 +143,10 @@ export function storeKeyAdmin(
     );
   };
   return {
-    via: useS3
-      ? `the S3 store s3://${settings.bucket}/${environment.S3_PREFIX ?? ""}`
-      : `the file store ${env.DATA_DIR}`,
+    via:
+      backend.kind === "s3"
+        ? `the S3 store s3://${backend.bucket}/${backend.prefix}`
+        : `the file store ${backend.dataDir}`,
     async create(options) {
       const { apiKey, record } = await (
         await service(true)

@@ -23,7 +23,7 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "cq-admin-"));
   // The file store, with a switch to make its health check fail.
-  const real = observeStore(createRecordStore({ STORE: "file", DATA_DIR: dataDir }), () => undefined);
+  const real = observeStore(createRecordStore({ kind: "file", dataDir }), () => undefined);
   gw = await startTestGateway(
     { AUTH_FAILURES_PER_MINUTE_PER_IP: "1000", DATA_DIR: dataDir },
     {

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "../../common/logger.js";
 import type { RetryPolicy } from "../store/aws-retry.js";
-import type { RecordStoreConfig } from "../store/record-store.js";
+import type { StoreBackend } from "../store/record-store.js";
 import { createS3Client } from "../store/s3-client.js";
 import type { AuditSink } from "../store/types.js";
 import { FileAuditSink } from "./file-audit-sink.js";
@@ -20,20 +20,19 @@ export interface AuditSinkDeps {
  * The audit sink follows the record store: STORE=file → `<DATA_DIR>/audit.jsonl`,
  * STORE=s3 → objects under `<S3_PREFIX>audit/` in S3_BUCKET. Chosen once, at start-up.
  */
-export function createAuditSink(config: RecordStoreConfig, deps: AuditSinkDeps = {}): AuditSink {
-  if (config.STORE === "file") {
+export function createAuditSink(backend: StoreBackend, deps: AuditSinkDeps = {}): AuditSink {
+  if (backend.kind === "file") {
     return new FileAuditSink({
-      path: join(config.DATA_DIR, "audit.jsonl"),
+      path: join(backend.dataDir, "audit.jsonl"),
       secrets: deps.secrets,
       logger: deps.logger,
     });
   }
-  if (!config.S3_BUCKET) throw new Error("STORE=s3 needs S3_BUCKET");
   return new S3AuditSink({
-    client: deps.s3Client ?? createS3Client({ region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }),
-    bucket: config.S3_BUCKET,
-    prefix: config.S3_PREFIX,
-    kmsKeyId: config.KMS_KEY_ID,
+    client: deps.s3Client ?? createS3Client({ region: backend.region, endpoint: backend.endpoint }),
+    bucket: backend.bucket,
+    prefix: backend.prefix,
+    kmsKeyId: backend.kmsKeyId,
     secrets: deps.secrets,
     retry: deps.retry,
   });

@@ -28,7 +28,7 @@ describe("FileAuditSink", () => {
   it("writes one JSON line per record to <DATA_DIR>/audit.jsonl", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cq-audit-"));
     try {
-      const sink = createAuditSink({ STORE: "file", DATA_DIR: dir });
+      const sink = createAuditSink({ kind: "file", dataDir: dir });
       await sink.write({ ...base, time: "2026-01-01T00:00:00.000Z", action: "key.generate" });
       await sink.write({ ...base, time: "2026-01-01T00:00:01.000Z", action: "key.revoke" });
       const lines = readFileSync(join(dir, "audit.jsonl"), "utf8").trimEnd().split("\n");

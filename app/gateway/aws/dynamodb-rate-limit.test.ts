@@ -19,7 +19,7 @@ describe("RATE_LIMIT_STORE=dynamodb", () => {
     // The second instance shares the first one's admin key, pepper and file store.
     b = await startTestGateway(
       { ...env, ADMIN_API_KEY: a.adminKey, KEY_PEPPER: a.config.keyPepper!, DATA_DIR: a.dataDir },
-      { store: createRecordStore({ STORE: "file", DATA_DIR: a.dataDir }) },
+      { store: createRecordStore({ kind: "file", dataDir: a.dataDir }) },
     );
   });
   afterAll(async () => {

@@ -72,7 +72,7 @@ describe("secrets from Secrets Manager (ADMIN_SECRET_ID)", () => {
     );
     second = await startTestGateway(
       { ...env, DATA_DIR: dataDir },
-      { store: createRecordStore({ STORE: "file", DATA_DIR: dataDir }) },
+      { store: createRecordStore({ kind: "file", dataDir }) },
     );
     expect((await second.call("GET", "/api-keys/self", { key: oldKey })).status).toBe(200);
     expect((await second.call("GET", "/files/structure", { key: oldKey })).status).toBe(200);

@@ -8,33 +8,29 @@ import { createS3Client } from "./s3-client.js";
 import { S3RecordStore } from "./s3-store.js";
 import type { RecordKind, RecordStore, Versioned } from "./types.js";
 
-/** The slice of the Gateway configuration the stores read (names as the environment variables). */
-export interface RecordStoreConfig {
-  STORE: "file" | "s3";
-  DATA_DIR: string;
-  S3_BUCKET?: string;
-  S3_PREFIX?: string;
-  KMS_KEY_ID?: string;
-  AWS_REGION?: string;
-  AWS_ENDPOINT_URL?: string;
-}
+/**
+ * Where the Gateway keeps its records and its audit trail (STORE and the variables that go with
+ * it), parsed once by config.ts: the record store and the audit sink follow the same backend.
+ */
+export type StoreBackend =
+  | { kind: "file"; dataDir: string }
+  | { kind: "s3"; bucket: string; prefix: string; kmsKeyId?: string; region: string; endpoint?: string };
 
 export interface RecordStoreDeps {
   logger?: Logger;
-  /** injected S3 client; made from AWS_REGION / AWS_ENDPOINT_URL when absent */
+  /** injected S3 client; made from the backend's region and endpoint when absent */
   s3Client?: S3Client;
   retry?: RetryPolicy;
 }
 
 /** Chooses the backend once, at start-up, from configuration. */
-export function createRecordStore(config: RecordStoreConfig, deps: RecordStoreDeps = {}): RecordStore {
-  if (config.STORE === "file") return new FileRecordStore({ dir: config.DATA_DIR, logger: deps.logger });
-  if (!config.S3_BUCKET) throw new Error("STORE=s3 needs S3_BUCKET");
+export function createRecordStore(backend: StoreBackend, deps: RecordStoreDeps = {}): RecordStore {
+  if (backend.kind === "file") return new FileRecordStore({ dir: backend.dataDir, logger: deps.logger });
   return new S3RecordStore({
-    client: deps.s3Client ?? createS3Client({ region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }),
-    bucket: config.S3_BUCKET,
-    prefix: config.S3_PREFIX,
-    kmsKeyId: config.KMS_KEY_ID,
+    client: deps.s3Client ?? createS3Client({ region: backend.region, endpoint: backend.endpoint }),
+    bucket: backend.bucket,
+    prefix: backend.prefix,
+    kmsKeyId: backend.kmsKeyId,
     retry: deps.retry,
     logger: deps.logger,
   });

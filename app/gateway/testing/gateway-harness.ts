@@ -8,7 +8,6 @@ import { loadGatewayConfig, type GatewayConfig } from "../config.js";
 import { createGateway, type Gateway, type GatewayDeps } from "../server.js";
 import { createRecordStore } from "../store/record-store.js";
 import type { RecordStore } from "../store/types.js";
-import { recordStoreConfigOf } from "../deps.js";
 import { observeStore, type StoreOp } from "../store/store-observer.js";
 
 /** A clock tests move by hand: expiry and grace periods without sleeping. */
@@ -84,7 +83,7 @@ export async function startTestGateway(
     },
   });
   const storeCalls: StoreCall[] = [];
-  const realStore: RecordStore = deps.store ?? createRecordStore(recordStoreConfigOf(config));
+  const realStore: RecordStore = deps.store ?? createRecordStore(config.backend);
   const store = observeStore(realStore, (op, kind) => storeCalls.push({ op, kind }));
   const gateway = await createGateway(config, {
     logger: createLogger({ name: "gateway", level: "info", destination }),
