@@ -5,7 +5,8 @@ import type { CoreCredentials } from "../credentials.js";
 import { buildOpenApiDocument } from "../openapi.js";
 import type { Project } from "../project/project.js";
 import { requireAuth } from "./auth.js";
-import { contentHandler, searchHandler, structureHandler } from "./files-routes.js";
+import { fileInfoHandler, getContentHandler, postContentHandler } from "./content-routes.js";
+import { searchHandler, structureHandler } from "./files-routes.js";
 import { requireKnownHost } from "./host-check.js";
 import { mcpHandler } from "./mcp-route.js";
 
@@ -27,7 +28,9 @@ export function createCoreRouter({ config, project, credentials, publicUrl }: Ro
     ctx.body = { status: "ok", service: "codequery-core" };
   });
   router.get("/files/structure", auth, structureHandler(project));
-  router.post("/files/content", auth, contentHandler(project, limits));
+  router.post("/files/content", auth, postContentHandler(project, limits));
+  router.get("/files/content", auth, getContentHandler(project, limits));
+  router.get("/files/info", auth, fileInfoHandler(project, limits));
   router.get("/files/search", auth, searchHandler(project));
   router.get("/openapi.json", auth, (ctx) => {
     ctx.body = buildOpenApiDocument({
