@@ -33,7 +33,7 @@ describe("MCP over Streamable HTTP", () => {
   it("lists the three tools", async () => {
     const mcp = await connect({ "a.txt": "a" });
     const { tools } = await mcp.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["list_structure", "read_files", "search"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["file_info", "list_structure", "read_files", "search"]);
   });
 
   it("list_structure answers the visible tree", async () => {
@@ -52,7 +52,7 @@ describe("MCP over Streamable HTTP", () => {
       arguments: { file_paths: ["a.txt", ".env", "../outside/secret.txt"] },
     });
     expect(textOf(result)).toEqual({
-      "a.txt": { content: "hello" },
+      "a.txt": { content: "hello", total_lines: 1, start_line: 1, end_line: 1 },
       ".env": { error: "File not found" },
       "../outside/secret.txt": { error: "Path must not contain '..'" },
     });

@@ -53,8 +53,9 @@ export function openProject(options: ProjectOptions): Project {
     clockNs,
     confinement,
   });
-  // Line starts take 4 bytes a line: a quarter of the content cache's memory holds many large files.
-  const lines = new LineIndexCache(Math.floor(options.cacheMaxBytes / 4), clockNs);
+  // Line starts take 4 bytes a line. Indexes hold no content, so they stay on (8 MiB at least:
+  // two million lines) even when the content cache is off: a range read never re-scans a file.
+  const lines = new LineIndexCache(Math.max(Math.floor(options.cacheMaxBytes / 4), 8 << 20), clockNs);
   const budget = (o?: { maxResponseChars?: number }) => ({
     maxResponseChars: o?.maxResponseChars ?? DEFAULT_MAX_RESPONSE_CHARS,
   });
