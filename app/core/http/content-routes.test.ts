@@ -277,3 +277,27 @@ describe("GET /files/info", () => {
     expect(((await res.json()) as { error: string }).error).toMatch(/at most 2/);
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("describes GET /files/content with its range parameters, and POST as not consequential", async () => {
+    const core = await start({ "a.txt": "a" });
+    const doc = (await (await core.call("/openapi.json")).json()) as {
+      paths: Record<
+        string,
+        Record<string, { parameters?: { name: string }[]; "x-openai-isConsequential"?: boolean }>
+      >;
+      components: {
+        schemas: Record<string, { additionalProperties?: { properties?: Record<string, unknown> } }>;
+      };
+    };
+    const content = doc.paths["/files/content"]!;
+    expect(content.get!.parameters!.map((p) => p.name)).toEqual(["path", "start_line", "end_line"]);
+    expect(content.post!["x-openai-isConsequential"]).toBe(false);
+    expect(doc.paths["/files/info"]!.get!.parameters!.map((p) => p.name)).toEqual(["path"]);
+    expect(
+      Object.keys(doc.components.schemas.ContentResponse!.additionalProperties?.properties ?? {}),
+    ).toEqual(
+      expect.arrayContaining(["total_lines", "start_line", "end_line", "next_start_line", "duplicate_of"]),
+    );
+  });
+});

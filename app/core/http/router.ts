@@ -39,6 +39,7 @@ export function createCoreRouter({ config, project, credentials, publicUrl }: Ro
       maxFilesPerRequest: limits.maxFilesPerRequest,
       maxRequestBytes: limits.maxRequestBytes,
       searchMaxResults: limits.searchMaxResults,
+      maxResponseChars: limits.maxResponseChars,
     });
   });
   const hostCheck = requireKnownHost({ bindHost: config.host, extraHosts: config.allowedHosts, publicUrl });
