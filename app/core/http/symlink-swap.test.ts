@@ -90,8 +90,16 @@ describe("a symlink swapped in while files are read (TOCTOU)", () => {
         leaks: t.leaks + c.leaks,
         safe: t.safe + c.safe,
       }));
+      const channels = [
+        "POST /files/content",
+        "GET swap.txt",
+        "GET swapdir/inner.txt",
+        "read_files",
+        "search",
+      ];
+      const detail = tallies.map((t, i) => `${channels[i]} ${t.leaks}/${t.reads}`).join(", ");
       console.log(
-        `symlink swap: ${total.reads} reads, ${total.safe} served the safe file, ${total.leaks} leaks`,
+        `symlink swap: ${total.reads} reads, ${total.safe} served the safe file, ${total.leaks} leaks (${detail})`,
       );
       // The race was really run: the safe files were served between swaps.
       expect(total.safe).toBeGreaterThan(0);
