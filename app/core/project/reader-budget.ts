@@ -1,7 +1,7 @@
 import { BadRequestError } from "../../common/errors.js";
 
 /** Room kept for each entry of an answer until it is written: enough for any error entry. */
-const ENTRY_RESERVE_CHARS = 256;
+const ENTRY_RESERVE_CHARS = 160;
 /** Room for the 404 wrapper `{"error": "All requested files are missing", "files": ...}`. */
 const WRAPPER_CHARS = 64;
 

@@ -212,3 +212,41 @@ describe("reading files", () => {
     });
   });
 });
+
+describe("the answer budget", () => {
+  it("keeps any mix of files, ranges, errors and duplicates within maxResponseChars", async () => {
+    const long = Array.from({ length: 300 }, (_, i) => `${i} "q" \t ${"é".repeat(i % 9)}\n`).join("");
+    project = createTempProject({
+      "a.txt": long,
+      "b.txt": long,
+      "c.bin": Buffer.from([0, 1]),
+      "one.txt": "x".repeat(5000),
+    });
+    const requests: FileRequest[] = [
+      "a.txt",
+      "./a.txt",
+      { path: "b.txt", start_line: 100 },
+      "c.bin",
+      "missing.txt",
+      "../escape",
+      { path: "a.txt", start_line: 400 },
+      "one.txt",
+      "b.txt",
+    ];
+    for (const budget of [2_500, 4_000, 8_000, 20_000]) {
+      const { results } = await read(
+        requests,
+        { maxFileBytes: 1 << 20, maxFilesPerRequest: 20, maxRequestBytes: 1 << 20 },
+        budget,
+      );
+      expect(JSON.stringify(results).length).toBeLessThanOrEqual(budget);
+      expect(Object.keys(results)).toHaveLength(requests.length);
+    }
+  });
+
+  it("refuses a request whose paths alone would not fit in one answer", async () => {
+    project = createTempProject({ "a.txt": "a" });
+    const paths = Array.from({ length: 5 }, (_, i) => `${"d".repeat(300)}/${i}.txt`);
+    await expect(read(paths, {}, 1_500)).rejects.toThrow(/would not fit in one answer/);
+  });
+});
