@@ -16,7 +16,19 @@ describe("prod stack under mocks", () => {
   it("runs at least two hosts across two availability zones' subnets", () => {
     const asg = run.one("aws:autoscaling/group:Group").inputs;
     expect(asg.minSize).toBeGreaterThanOrEqual(2);
-    expect(asg.vpcZoneIdentifiers).toEqual(["subnet-0aaa1111", "subnet-0bbb2222"]);
+    const privateSubnets = run
+      .ofType("aws:ec2/subnet:Subnet")
+      .filter((s) => s.name.includes("-private-"))
+      .map((s) => s.id);
+    expect(asg.vpcZoneIdentifiers).toEqual(privateSubnets);
+    expect(
+      new Set(
+        run
+          .ofType("aws:ec2/subnet:Subnet")
+          .filter((s) => s.name.includes("-private-"))
+          .map((s) => s.inputs.availabilityZone),
+      ).size,
+    ).toBe(2);
   });
 
   it("turns on detailed monitoring, deletion protection and 15-minute replication time control", () => {
@@ -38,6 +50,8 @@ describe("prod stack under mocks", () => {
       "authFailures",
       "cpu",
       "p99Latency",
+      "replicationFailed",
+      "replicationLatency",
       "statusCheck",
       "unhealthyHosts",
     ]);

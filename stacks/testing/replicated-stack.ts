@@ -51,7 +51,7 @@ export function replicatedStackInvariants(env: "staging" | "prod", run: () => St
     const [rule] = replication.rules as Array<Record<string, unknown>>;
     expect(rule).toMatchObject({
       status: "Enabled",
-      deleteMarkerReplication: { status: "Enabled" },
+      deleteMarkerReplication: { status: "Disabled" },
       sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
       destination: {
         bucket: backupBucket.state.arn,
