@@ -29,6 +29,8 @@ export interface GatewaySecretArgs {
 export class GatewaySecret extends pulumi.ComponentResource {
   readonly secret: aws.secretsmanager.Secret;
   readonly arn: pulumi.Output<string>;
+  /** the replica's ARN: the same name and suffix in the backup region */
+  readonly replicaArn?: pulumi.Output<string>;
 
   constructor(name: string, args: GatewaySecretArgs, opts?: pulumi.ComponentResourceOptions) {
     super("codequery:infra:GatewaySecret", name, {}, opts);
@@ -47,6 +49,12 @@ export class GatewaySecret extends pulumi.ComponentResource {
       { parent: this, protect: args.protect, retainOnDelete: args.protect },
     );
     this.arn = this.secret.arn;
+    const replica = args.replica;
+    if (replica)
+      this.replicaArn = this.secret.arn.apply((arn) => {
+        const region = arn.split(":")[3]!;
+        return arn.replace(`:secretsmanager:${region}:`, `:secretsmanager:${replica.region}:`);
+      });
     new aws.secretsmanager.SecretPolicy(
       `${name}-policy`,
       {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { stackInvariants } from "./testing/invariants.js";
+import { permissionInvariants } from "./testing/permissions.js";
 import { replicatedStackInvariants } from "./testing/replicated-stack.js";
 import { runStack, type StackRun } from "./testing/run-stack.js";
 
@@ -11,6 +12,7 @@ beforeAll(async () => {
 
 describe("prod stack under mocks", () => {
   stackInvariants("prod", () => run);
+  permissionInvariants("prod", () => run, { document: true });
   replicatedStackInvariants("prod", () => run);
 
   it("runs at least two hosts across two availability zones' subnets", () => {

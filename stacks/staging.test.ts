@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { stackInvariants } from "./testing/invariants.js";
+import { permissionInvariants } from "./testing/permissions.js";
 import { replicatedStackInvariants } from "./testing/replicated-stack.js";
 import { runStack, type StackRun } from "./testing/run-stack.js";
 
@@ -11,6 +12,7 @@ beforeAll(async () => {
 
 describe("staging stack under mocks", () => {
   stackInvariants("staging", () => run);
+  permissionInvariants("staging", () => run);
   replicatedStackInvariants("staging", () => run);
 
   it("runs a small group without detailed monitoring or replication time control", () => {
