@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { stackInvariants } from "./testing/invariants.js";
 import { permissionInvariants } from "./testing/permissions.js";
-import { replicatedStackInvariants } from "./testing/replicated-stack.js";
+import { backupInvariants, replicatedStackInvariants } from "./testing/replicated-stack.js";
 import { runStack, type StackRun } from "./testing/run-stack.js";
 
 // One stack per test file: the Pulumi runtime keeps global state per process.
@@ -14,6 +14,7 @@ describe("prod stack under mocks", () => {
   stackInvariants("prod", () => run);
   permissionInvariants("prod", () => run, { document: true });
   replicatedStackInvariants("prod", () => run);
+  backupInvariants("prod", () => run);
 
   it("runs at least two hosts across two availability zones' subnets", () => {
     const asg = run.one("aws:autoscaling/group:Group").inputs;

@@ -307,6 +307,89 @@ export function stackInvariants(env: "dev" | "staging" | "prod", run: () => Stac
       expect(asgTags).toContainEqual(expect.objectContaining({ key: k, value: v }));
   });
 
+  it("network: a VPC of the stack's own, hosts in private subnets without public IPs, NAT out, endpoints, flow logs", () => {
+    const vpc = named("aws:ec2/vpc:Vpc", `${p}-vpc`);
+    expect(vpc.inputs.cidrBlock).toBe(run().config["codequery:vpcCidr"]);
+    const subnets = run().ofType("aws:ec2/subnet:Subnet");
+    expect(subnets).toHaveLength(4);
+    for (const subnet of subnets) {
+      expect(subnet.inputs.vpcId).toBe(vpc.id);
+      expect(subnet.inputs.mapPublicIpOnLaunch).toBe(false);
+    }
+    const privateIds = subnets.filter((s) => s.name.includes("-private-")).map((s) => s.id);
+    expect(named("aws:autoscaling/group:Group", `${p}-asg`).inputs.vpcZoneIdentifiers).toEqual(privateIds);
+    const lt = named("aws:ec2/launchTemplate:LaunchTemplate", `${p}-lt`).inputs;
+    expect(lt.networkInterfaces).toEqual([
+      expect.objectContaining({
+        associatePublicIpAddress: "false",
+        securityGroups: [named("aws:ec2/securityGroup:SecurityGroup", `${p}-hosts`).id],
+      }),
+    ]);
+    for (const table of run()
+      .ofType("aws:ec2/routeTable:RouteTable")
+      .filter((t) => t.name.includes("-private-")))
+      expect(table.inputs.routes).toEqual([
+        expect.objectContaining({ cidrBlock: "0.0.0.0/0", natGatewayId: expect.any(String) }),
+      ]);
+    const endpoints = run()
+      .ofType("aws:ec2/vpcEndpoint:VpcEndpoint")
+      .map((e) => String(e.inputs.serviceName).split(".").pop());
+    expect(endpoints).toEqual(expect.arrayContaining(["s3", "dynamodb"]));
+    if (env === "prod")
+      expect(endpoints).toEqual(
+        expect.arrayContaining(["secretsmanager", "kms", "logs", "monitoring", "ssm"]),
+      );
+    const flowLog = named("aws:ec2/flowLog:FlowLog", `${p}-flow-log`).inputs;
+    expect(flowLog).toMatchObject({
+      vpcId: vpc.id,
+      trafficType: "ALL",
+      logDestinationType: "cloud-watch-logs",
+    });
+    expect(named("aws:cloudwatch/logGroup:LogGroup", `${p}-flow-logs`).inputs.kmsKeyId).toBe(keyArn());
+    expect(
+      named("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", `${p}-default-sg`).inputs,
+    ).toMatchObject({ ingress: [], egress: [] });
+  });
+
+  it(`stateful resources are ${env === "prod" ? "" : "not "}protected against destroy and replacement`, () => {
+    const stateful = [
+      named("aws:kms/key:Key", `${p}-key`),
+      named("aws:s3/bucket:Bucket", `${p}-state`),
+      named("aws:secretsmanager/secret:Secret", `${p}-secret`),
+      named("aws:dynamodb/table:Table", `${p}-rate-limits`),
+      named("aws:cloudwatch/logGroup:LogGroup", `${p}-logs`),
+      ...run().resources.filter(
+        (r) =>
+          r.name === `${p}-backup-key` || (r.type === "aws:s3/bucket:Bucket" && r.name === `${p}-backup`),
+      ),
+    ];
+    for (const r of stateful)
+      expect(r.options, `${r.type} ${r.name}`).toMatchObject({
+        protect: env === "prod",
+        retainOnDelete: env === "prod",
+      });
+  });
+
+  it("the Auto Scaling service-linked role is looked up and named in the key policy (it exists in this account)", () => {
+    expect(run().ofType("aws:iam/serviceLinkedRole:ServiceLinkedRole")).toHaveLength(0);
+    const autoScaling = bySid(statements(key()), "AutoScalingEncryptsVolumes");
+    expect(principals(autoScaling)).toEqual([
+      "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+    ]);
+  });
+
+  it("the break-glass runbook policy is attached to both break-glass roles and never deletes a version", () => {
+    const policy = named("aws:iam/policy:Policy", `${p}-break-glass-runbooks`);
+    const attached = run()
+      .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+      .filter((a) => a.inputs.policyArn === policy.state.arn)
+      .map((a) => a.inputs.role);
+    expect(attached).toEqual(["codequery-break-glass", "codequery-break-glass-2"]);
+    const granted = statements(policy).flatMap(actions);
+    expect(granted).not.toContain("s3:DeleteObjectVersion");
+    expect(granted).not.toContain("secretsmanager:DeleteSecret");
+  });
+
   it("passes every policy of the pack with zero violations", async () => {
     const resources = run()
       .resources.filter((r) => r.custom)
