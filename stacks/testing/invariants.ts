@@ -393,7 +393,7 @@ export function stackInvariants(env: "dev" | "staging" | "prod", run: () => Stac
   it("passes every policy of the pack with zero violations", async () => {
     const resources = run()
       .resources.filter((r) => r.custom)
-      .map((r) => ({ type: r.type, name: r.name, props: { ...r.state, id: r.id } }));
+      .map((r) => ({ type: r.type, name: r.name, props: { ...r.state, id: r.id }, opts: r.options }));
     expect(await evaluatePack(resources)).toEqual([]);
   });
 
