@@ -143,11 +143,11 @@ export async function startEnforcingProxy(
         body,
         duplex: "half",
       } as RequestInit);
-      const answerHeaders = Object.fromEntries(
-        [...answer.headers].filter(
-          ([k]) => !["transfer-encoding", "connection", "content-encoding"].includes(k),
-        ),
-      );
+      const answerHeaders: Record<string, string> = {};
+      answer.headers.forEach((value, name) => {
+        if (!["transfer-encoding", "connection", "content-encoding"].includes(name))
+          answerHeaders[name] = value;
+      });
       res.writeHead(answer.status, answerHeaders);
       res.end(Buffer.from(await answer.arrayBuffer()));
     })().catch((error: unknown) => {
