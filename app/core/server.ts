@@ -1,7 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
-import { errorHandler, closeServer, requestId, requestLogger } from "../common/http.js";
+import { closeServer, requestId, requestLogger } from "../common/http.js";
+import { errorHandler } from "../common/problem-details.js";
 import { NotFoundError } from "../common/errors.js";
 import { createLogger, type Logger } from "../common/logger.js";
 import type { CoreConfig } from "./config.js";
@@ -87,7 +88,7 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
   });
   app.use(requestId());
   app.use(requestLogger(logger));
-  app.use(errorHandler(logger, "error"));
+  app.use(errorHandler(logger));
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use((ctx) => {
