@@ -52,6 +52,12 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
       maxQueryLength: config.limits.searchMaxQueryLength,
     },
     cacheMaxBytes: config.cacheMaxBytes,
+    search: {
+      deadlineMs: config.limits.searchDeadlineMs,
+      maxFileBytes: config.limits.searchMaxFileBytes,
+      maxResponseChars: config.limits.maxResponseChars,
+      ...config.search,
+    },
     watch: config.treeWatch,
     maxWatchedDirs: config.treeWatchMaxDirs,
     onWarning: (message) => logger.warn(message),
