@@ -106,11 +106,15 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
   const warmUp = () => {
     const started = Date.now();
     project.structure().then(
-      (structure) =>
+      (structure) => {
         logger.info(
           { directories: Object.keys(structure).length, ms: Date.now() - started },
           "project tree listed",
-        ),
+        );
+        void project
+          .prepareSearch()
+          .catch((error: unknown) => logger.warn({ err: error }, "search workers did not start"));
+      },
       (error: unknown) => logger.warn({ err: error }, "could not list the project tree"),
     );
   };

@@ -40,6 +40,8 @@ export interface Project {
   close(): void;
   readFiles(paths: string[]): { results: Record<string, FileResult>; allMissing: boolean };
   search(request: SearchRequest, signal?: AbortSignal): Promise<SearchAnswer>;
+  /** Starts the search workers ahead of the first search. */
+  prepareSearch(): Promise<void>;
 }
 
 export function openProject(options: ProjectOptions): Project {
@@ -73,5 +75,6 @@ export function openProject(options: ProjectOptions): Project {
     },
     readFiles: (paths) => readFiles({ rootReal, rules, store, limits }, paths),
     search: (request, signal) => search.search(request, signal),
+    prepareSearch: () => search.prepare(),
   };
 }

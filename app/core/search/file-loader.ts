@@ -1,7 +1,5 @@
-import { closeSync, readSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, readSync, statSync, type Stats } from "node:fs";
 import { LRUCache } from "lru-cache";
-import { nowNs, signatureOf, stillValid, type Signature } from "../project/file-signature.js";
 import { openVisibleFile } from "./open-visible.js";
 import type { FileBytes } from "./scan-region.js";
 
@@ -9,9 +7,17 @@ import type { FileBytes } from "./scan-region.js";
 const BINARY_SNIFF_BYTES = 8000;
 /** A window that resumes inside a big file reaches back this far, for context lines. */
 const LOOK_BACK_BYTES = 64 * 1024;
+/**
+ * File-system timestamps tick coarsely: a file changed within this window of being cached could
+ * change again with equal stats, so such an entry is never trusted ("racy git").
+ */
+const RACY_WINDOW_MS = 50;
 
 interface Cached {
-  signature: Signature;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
   /** undefined: a binary file. */
   bytes: Buffer | undefined;
 }
@@ -24,9 +30,9 @@ export interface LoaderOptions {
 
 /**
  * File bytes for one scan worker, with an LRU cache of whole text files. A cached file is reused
- * only while a stat of its listed path shows the same inode, size, mtime and ctime (and it was
- * settled when cached): a file swapped for a symlink is a different inode and goes back through
- * the verified open.
+ * only while a stat of its listed path shows the same inode, size, mtime and ctime, and it was
+ * cached clearly after its last change: a file swapped for a symlink is a different inode and goes
+ * back through the verified open. (Number stats, not bigint: this runs once per file per search.)
  */
 export class FileLoader {
   private readonly cache: LRUCache<string, Cached> | undefined;
@@ -48,27 +54,25 @@ export class FileLoader {
   load(rel: string, from: number, maxBytes: number): FileBytes | undefined {
     const cached = this.cache?.get(rel);
     if (cached) {
-      const stats = statSync(join(this.options.rootReal, rel), { bigint: true, throwIfNoEntry: false });
-      if (stats && stillValid(cached.signature, signatureOf(stats, nowNs())))
+      const stats = statSync(`${this.options.rootReal}/${rel}`, { throwIfNoEntry: false });
+      if (stats && sameFile(cached, stats))
         return cached.bytes && from <= cached.bytes.length
           ? { buf: cached.bytes, base: 0, eof: true }
           : undefined;
     }
-    const capturedAt = nowNs();
+    const capturedAt = Date.now();
     const file = openVisibleFile(this.options.rootReal, rel, this.options.isHiddenReal);
     if (!file) return undefined;
     try {
-      const size = Number(file.stats.size);
+      const size = file.stats.size;
       if (from >= size && from > 0) return undefined;
-      if (readAll(file.fd, 0, Math.min(size, BINARY_SNIFF_BYTES)).includes(0)) {
-        this.remember(rel, file.stats, capturedAt, undefined);
-        return undefined;
-      }
       if (size <= maxBytes) {
         const bytes = readAll(file.fd, 0, size);
-        this.remember(rel, file.stats, capturedAt, bytes);
-        return { buf: bytes, base: 0, eof: true };
+        const binary = bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0);
+        this.remember(rel, file.stats, capturedAt, binary ? undefined : bytes);
+        return binary ? undefined : { buf: bytes, base: 0, eof: true };
       }
+      if (readAll(file.fd, 0, BINARY_SNIFF_BYTES).includes(0)) return undefined;
       const base = Math.max(0, from - LOOK_BACK_BYTES);
       const end = Math.min(size, from + maxBytes);
       return { buf: readAll(file.fd, base, end - base), base, eof: end >= size };
@@ -77,15 +81,21 @@ export class FileLoader {
     }
   }
 
-  private remember(
-    rel: string,
-    stats: Parameters<typeof signatureOf>[0],
-    capturedAt: bigint,
-    bytes: Buffer | undefined,
-  ) {
+  private remember(rel: string, stats: Stats, capturedAt: number, bytes: Buffer | undefined) {
     if (!this.cache || (bytes && bytes.length > this.cache.maxSize / 4)) return;
-    this.cache.set(rel, { signature: signatureOf(stats, capturedAt), bytes });
+    if (Math.max(stats.mtimeMs, stats.ctimeMs) >= capturedAt - RACY_WINDOW_MS) return;
+    const { ino, size, mtimeMs, ctimeMs } = stats;
+    this.cache.set(rel, { ino, size, mtimeMs, ctimeMs, bytes });
   }
+}
+
+function sameFile(cached: Cached, stats: Stats): boolean {
+  return (
+    cached.ino === stats.ino &&
+    cached.size === stats.size &&
+    cached.mtimeMs === stats.mtimeMs &&
+    cached.ctimeMs === stats.ctimeMs
+  );
 }
 
 function readAll(fd: number, position: number, length: number): Buffer {

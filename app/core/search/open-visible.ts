@@ -6,7 +6,7 @@ import {
   readlinkSync,
   realpathSync,
   statSync,
-  type BigIntStats,
+  type Stats,
 } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { isInside } from "../project/paths.js";
@@ -14,7 +14,7 @@ import { isInside } from "../project/paths.js";
 /** An open descriptor of a regular file that is verified to lie inside the root and be visible. */
 export interface VisibleFile {
   fd: number;
-  stats: BigIntStats;
+  stats: Stats;
 }
 
 const PROC_FD = process.platform === "linux";
@@ -39,18 +39,20 @@ export function openVisibleFile(
   try {
     let realPath: string;
     if (PROC_FD) {
-      fd = openSync(join(rootReal, rel), OPEN_FLAGS);
+      fd = openSync(`${rootReal}/${rel}`, OPEN_FLAGS);
       realPath = readlinkSync(`/proc/self/fd/${fd}`);
     } else {
       realPath = realpathSync.native(join(rootReal, rel));
       fd = openSync(realPath, OPEN_FLAGS | constants.O_NOFOLLOW);
     }
-    const stats = fstatSync(fd, { bigint: true });
+    const stats = fstatSync(fd);
     if (!stats.isFile() || !isInside(rootReal, realPath)) return close(fd);
-    const realRel = relative(rootReal, realPath).split(sep).join("/");
-    if (realRel !== rel && isHiddenReal(realRel)) return close(fd);
+    if (realPath.length !== rootReal.length + 1 + rel.length || !realPath.endsWith(rel)) {
+      const realRel = relative(rootReal, realPath).split(sep).join("/");
+      if (realRel !== rel && isHiddenReal(realRel)) return close(fd);
+    }
     if (!PROC_FD) {
-      const again = statSync(realPath, { bigint: true });
+      const again = statSync(realPath);
       if (again.ino !== stats.ino || again.dev !== stats.dev) return close(fd);
     }
     return { fd, stats };

@@ -102,12 +102,14 @@ export class ScanPool {
     signal?.addEventListener("abort", stopNow, { once: true });
     try {
       this.slots.forEach((slot, i) => {
-        const worker = this.workerOf(slot);
-        if (slot.files !== files) {
-          worker.postMessage(this.sharesOf(files, snapshotId)[i]);
-          slot.files = files;
-        }
-        worker.postMessage({ ...request, type: "scan", jobId, snapshotId, stop } satisfies ScanJob);
+        this.sendFiles(slot, i, files, snapshotId);
+        this.workerOf(slot).postMessage({
+          ...request,
+          type: "scan",
+          jobId,
+          snapshotId,
+          stop,
+        } satisfies ScanJob);
       });
       await finished;
       return merge(job);
@@ -119,9 +121,23 @@ export class ScanPool {
     }
   }
 
+  /** Starts the workers and hands them the file list, so the first search does not wait for either. */
+  prepare(files: readonly string[]): void {
+    if (this.closed) return;
+    const snapshotId = this.snapshotIdOf(files);
+    this.slots.forEach((slot, i) => this.sendFiles(slot, i, files, snapshotId));
+  }
+
   close(): void {
     this.closed = true;
     for (const slot of this.slots) void slot.worker?.terminate();
+  }
+
+  private sendFiles(slot: Slot, i: number, files: readonly string[], snapshotId: number) {
+    const worker = this.workerOf(slot);
+    if (slot.files === files) return;
+    worker.postMessage(this.sharesOf(files, snapshotId)[i]);
+    slot.files = files;
   }
 
   private snapshotIdOf(files: readonly string[]): number {

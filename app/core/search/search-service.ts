@@ -125,6 +125,11 @@ export class SearchService {
     return answerWith(kept, kept.length);
   }
 
+  /** Starts the scan workers with the current file list (the Core calls it at start-up). */
+  async prepare(): Promise<void> {
+    this.poolOf().prepare(this.filesOf(await this.deps.snapshot()));
+  }
+
   close(): void {
     this.pool?.close();
     this.pool = undefined;
