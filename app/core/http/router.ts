@@ -6,9 +6,10 @@ import { buildOpenApiDocument } from "../openapi.js";
 import type { Project } from "../project/project.js";
 import { requireAuth } from "./auth.js";
 import { fileInfoHandler, getContentHandler, postContentHandler } from "./content-routes.js";
-import { searchHandler, structureHandler } from "./files-routes.js";
+import { structureHandler } from "./files-routes.js";
 import { requireKnownHost } from "./host-check.js";
 import { mcpHandler } from "./mcp-route.js";
+import { searchHandler } from "./search-routes.js";
 
 export interface RouterDeps {
   config: CoreConfig;
@@ -31,7 +32,7 @@ export function createCoreRouter({ config, project, credentials, publicUrl }: Ro
   router.post("/files/content", auth, postContentHandler(project, limits));
   router.get("/files/content", auth, getContentHandler(project, limits));
   router.get("/files/info", auth, fileInfoHandler(project, limits));
-  router.get("/files/search", auth, searchHandler(project));
+  router.get("/files/search", auth, searchHandler(project, limits));
   router.get("/openapi.json", auth, (ctx) => {
     ctx.body = buildOpenApiDocument({
       publicUrl: publicUrl() ?? ctx.origin,

@@ -1,6 +1,6 @@
 import { readSync } from "node:fs";
 import { LRUCache } from "lru-cache";
-import { closeConfined, openConfinedReal, type ConfinedFile, type Confinement } from "./confined-open.js";
+import type { ConfinedFile } from "./confined-open.js";
 import { nowNs, signatureOf, stillValid, type Signature } from "./file-signature.js";
 
 export { NotAFileError } from "./confined-open.js";
@@ -23,12 +23,11 @@ export interface ContentStoreOptions {
   maxBytes: number;
   cacheMaxBytes: number;
   clockNs?: () => bigint;
-  confinement: Confinement;
 }
 
 /**
- * File heads through an LRU cache keyed by real path. Every lookup goes through a confined,
- * verified descriptor (see confined-open.ts) and reuses the cached bytes only when that
+ * File heads through an LRU cache keyed by real path. Every lookup takes a confined, verified
+ * descriptor (see confined-open.ts) and reuses the cached bytes only when that
  * descriptor's device, inode, size, mtime and ctime equal the cached ones (and were settled when
  * cached), so a changed file is never served stale and a swapped-in symlink never fills the cache.
  */
@@ -36,14 +35,12 @@ export class ContentStore {
   private readonly cache: LRUCache<string, Entry> | undefined;
   private readonly maxBytes: number;
   private readonly clockNs: () => bigint;
-  private readonly confinement: Confinement;
   /** Cache hits and misses, for tests and the benchmark. */
   readonly stats = { hits: 0, misses: 0 };
 
   constructor(options: ContentStoreOptions) {
     this.maxBytes = options.maxBytes;
     this.clockNs = options.clockNs ?? nowNs;
-    this.confinement = options.confinement;
     this.cache =
       options.cacheMaxBytes > 0
         ? new LRUCache<string, Entry>({
@@ -65,16 +62,6 @@ export class ContentStore {
     const head = this.readHead(file);
     if (head.bytes.length <= (this.cache?.maxSize ?? 0)) this.cache?.set(file.realPath, { signature, head });
     return head;
-  }
-
-  /** The head of the file at `realPath` (already resolved inside the root); opened confined. */
-  read(realPath: string): FileHead {
-    const file = openConfinedReal(this.confinement, realPath);
-    try {
-      return this.head(file);
-    } finally {
-      closeConfined(file);
-    }
   }
 
   private readHead(file: ConfinedFile): FileHead {

@@ -12,7 +12,13 @@ import {
   type ReadAnswer,
   type ReaderLimits,
 } from "./reader.js";
-import { searchProject, type SearchLimits, type SearchRequest, type SearchResult } from "./search.js";
+import type { SearchRequest } from "../search/search-request.js";
+import {
+  DEFAULT_SEARCH_SETTINGS,
+  SearchService,
+  type SearchAnswer,
+  type SearchSettings,
+} from "../search/search-service.js";
 import { ProjectTree, type Structure, type TreeOptions, type TreeStats } from "./tree.js";
 
 /** `clockNs` (the file-timestamp clock) is shared with the content cache; tests move it forward to settle fresh files. */
@@ -21,6 +27,14 @@ export interface ProjectOptions extends TreeOptions {
   ignoreFileNames: readonly string[];
   limits: ReaderLimits & SearchLimits;
   cacheMaxBytes: number;
+  /** Search deadline, scan caps, workers and cache (defaults: DEFAULT_SEARCH_SETTINGS). */
+  search?: Partial<Omit<SearchSettings, keyof SearchLimits | "maxQueryLength" | "maxResults">>;
+}
+
+export interface SearchLimits {
+  maxResults: number;
+  maxFiles: number;
+  maxQueryLength: number;
 }
 
 /** Everything the Core may do with the project directory; knows nothing of HTTP. */
@@ -39,7 +53,9 @@ export interface Project {
   /** Files or line ranges; the answer fits `maxResponseChars` (default 90,000) of JSON. */
   readFiles(requests: readonly FileRequest[], options?: { maxResponseChars?: number }): Promise<ReadAnswer>;
   fileInfo(paths: readonly string[], options?: { maxResponseChars?: number }): Promise<FileInfoAnswer>;
-  search(request: SearchRequest): Promise<SearchResult>;
+  search(request: SearchRequest, signal?: AbortSignal): Promise<SearchAnswer>;
+  /** Starts the search workers ahead of the first search. */
+  prepareSearch(): Promise<void>;
 }
 
 export function openProject(options: ProjectOptions): Project {
@@ -51,7 +67,6 @@ export function openProject(options: ProjectOptions): Project {
     maxBytes: options.limits.maxFileBytes,
     cacheMaxBytes: options.cacheMaxBytes,
     clockNs,
-    confinement,
   });
   // Line starts take 4 bytes a line. Indexes hold no content, so they stay on (8 MiB at least:
   // two million lines) even when the content cache is off: a range read never re-scans a file.
@@ -61,6 +76,18 @@ export function openProject(options: ProjectOptions): Project {
   });
   const tree = new ProjectTree(rootReal, rules, { ...options, clockNs });
   const limits = options.limits;
+  const search = new SearchService({
+    rootReal,
+    ignoreFileNames: options.ignoreFileNames,
+    snapshot: () => tree.current(),
+    settings: {
+      ...DEFAULT_SEARCH_SETTINGS,
+      ...options.search,
+      maxResults: limits.maxResults,
+      maxFiles: limits.maxFiles,
+      maxQueryLength: limits.maxQueryLength,
+    },
+  });
   return {
     rootReal,
     cacheStats: store.stats,
@@ -69,9 +96,13 @@ export function openProject(options: ProjectOptions): Project {
     treeStats: tree.stats,
     structure: async () => (await tree.current()).structure,
     watchesInstalled: () => tree.watchesInstalled(),
-    close: () => tree.close(),
+    close: () => {
+      tree.close();
+      search.close();
+    },
     readFiles: (requests, o) => readFiles({ confinement, store, lines, limits }, requests, budget(o)),
     fileInfo: (paths, o) => fileInfo({ confinement, store, lines }, paths, budget(o)),
-    search: (request) => searchProject({ rootReal, rules, store, tree, limits }, request),
+    search: (request, signal) => search.search(request, signal),
+    prepareSearch: () => search.prepare(),
   };
 }
