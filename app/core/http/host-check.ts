@@ -44,7 +44,8 @@ export function requireAllowedOrigin(options: {
     const origin = ctx.get("origin");
     if (origin === "") return next();
     const allowed = new Set([
-      ctx.origin.toLowerCase(),
+      // Not ctx.origin: in Koa 3 that reads the Origin header itself.
+      `${ctx.protocol}://${ctx.host}`.toLowerCase(),
       ...options.extraOrigins,
       ...[options.publicUrl(), options.gatewayUrl].map(originOf).filter((o) => o !== undefined),
     ]);
