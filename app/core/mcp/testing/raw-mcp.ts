@@ -11,11 +11,9 @@ export const modernMeta = (revision = MODERN_REVISION) => ({
 
 /** A 2026-07-28 request as a client sends it: envelope in `_meta`, the standard headers beside it. */
 export function modernRequest(id: number, method: string, params: Record<string, unknown> = {}) {
-  const name = typeof params.name === "string" ? { "Mcp-Name": params.name } : {};
-  return {
-    body: { jsonrpc: "2.0", id, method, params: { ...params, _meta: modernMeta() } },
-    headers: { "MCP-Protocol-Version": MODERN_REVISION, "Mcp-Method": method, ...name },
-  };
+  const headers: Record<string, string> = { "MCP-Protocol-Version": MODERN_REVISION, "Mcp-Method": method };
+  if (typeof params.name === "string") headers["Mcp-Name"] = params.name;
+  return { body: { jsonrpc: "2.0", id, method, params: { ...params, _meta: modernMeta() } }, headers };
 }
 
 /** A 2025-era `initialize` request. */
