@@ -1,7 +1,7 @@
 import type { StandardSchemaWithJSON } from "@modelcontextprotocol/server";
 import type { z } from "zod";
 
-/** Standard Schema issues without a path: the SDK would prefix it bare, so the message names the argument itself. */
+/** An issue without a path: the SDK would prefix a bare `a.b: `; the messages here name the argument themselves. */
 type Issue = { message: string };
 
 /**

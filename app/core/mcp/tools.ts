@@ -61,9 +61,6 @@ async function callOperation(
     if (err instanceof AppError) return toolError(err, maxChars);
     // The message of an unexpected error may name server paths: log it, tell the caller less.
     logger.error({ err, tool: operation.name }, "MCP tool failed");
-    return toolError(
-      new AppError(500, `${operation.name} failed unexpectedly; try again or ask for less`),
-      maxChars,
-    );
+    return toolError(new AppError(500, `${operation.name} failed unexpectedly; try again`), maxChars);
   }
 }
