@@ -4,7 +4,15 @@ import { FileLoader } from "./file-loader.js";
 import { compileGlob } from "./glob.js";
 import { createLineFinder, ScanInterrupted } from "./line-finder.js";
 import { enableLinearRegExp } from "./linear-regexp.js";
-import type { FilesMessage, Position, ScanJob, ScanReport, WireHit, WorkerRequest } from "./protocol.js";
+import type {
+  FilesMessage,
+  Position,
+  ReadyMessage,
+  ScanJob,
+  ScanReport,
+  WireHit,
+  WorkerRequest,
+} from "./protocol.js";
 import { scanRegion } from "./scan-region.js";
 
 /** A scan worker: holds its share of the file list and a cache of their bytes; scans one job at a time. */
@@ -29,9 +37,12 @@ const loader = new FileLoader({
 let share: FilesMessage | undefined;
 
 parentPort?.on("message", (message: WorkerRequest) => {
-  if (message.type === "files") share = message;
-  else parentPort?.postMessage(runScan(message));
+  if (message.type === "files") {
+    share = message;
+    loader.retainOnly(message.paths);
+  } else parentPort?.postMessage(runScan(message));
 });
+parentPort?.postMessage({ type: "ready" } satisfies ReadyMessage);
 
 function runScan(job: ScanJob): ScanReport {
   const stopFlag = new Int32Array(job.stop);
