@@ -74,19 +74,25 @@ function runScan(job: ScanJob): ScanReport {
     lastReport = Date.now();
   };
 
+  const positionOf = (index: number): Position =>
+    index === job.start.index ? job.start : { index, line: 1, offset: 0 };
   let k = lowerBoundIndex(indexes, job.start.index);
   for (; k < indexes.length; k++) {
     const index = indexes[k] as number;
-    const here: Position = index === job.start.index ? job.start : { index, line: 1, offset: 0 };
-    if (shouldStop()) return report({ hits, frontier: here, filesSearched, stoppedBy: "deadline" });
+    const resuming = index === job.start.index;
+    if (shouldStop())
+      return report({ hits, frontier: positionOf(index), filesSearched, stoppedBy: "deadline" });
     const rel = paths[k] as string;
     if (prefix !== "" && !rel.startsWith(prefix)) continue;
     if (matchesGlob && !matchesGlob(rel)) continue;
-    if (searched >= job.maxFiles) return report({ hits, frontier: here, filesSearched, stoppedBy: "files" });
+    if (searched >= job.maxFiles)
+      return report({ hits, frontier: positionOf(index), filesSearched, stoppedBy: "files" });
     searched++;
     filesSearched++;
-    const bytes = loader.load(rel, here.offset, job.maxFileBytes);
-    if (!bytes) continue;
+    const from = resuming ? job.start.offset : 0;
+    const bytes = loader.load(rel, from, job.maxFileBytes);
+    // Most files hold no match: one cheap look rules them out without the line-by-line machinery.
+    if (!bytes || (bytes.eof && finder.rulesOut?.(bytes.buf, from - bytes.base))) continue;
     let result;
     try {
       result = scanRegion(
@@ -95,8 +101,8 @@ function runScan(job: ScanJob): ScanReport {
           index,
           mode: job.mode,
           context: job.context,
-          startOffset: here.offset,
-          startLine: here.line,
+          startOffset: from,
+          startLine: resuming ? job.start.line : 1,
           maxHits: job.maxHits - hitsTotal,
         },
         finder,
@@ -104,7 +110,7 @@ function runScan(job: ScanJob): ScanReport {
     } catch (err) {
       if (!(err instanceof ScanInterrupted)) throw err;
       // Resume from the first line of this file not known to be free of hits.
-      return report({ hits, frontier: here, filesSearched, stoppedBy: "deadline" });
+      return report({ hits, frontier: positionOf(index), filesSearched, stoppedBy: "deadline" });
     }
     hits.push(...result.hits);
     hitsTotal += result.hits.length;
