@@ -55,6 +55,7 @@ export class ContentCache {
 
   /** Space for a file of `size` bytes, in the cache when it has room, else in a reused scratch buffer. */
   room(size: number): Room {
+    if (this.maxBytes === 0) return { buf: this.scratchOf(size), slab: undefined };
     if (size > SLAB_BYTES / 4) {
       if (this.heldBytes + size > this.maxBytes || size > this.maxBytes / 4)
         return { buf: this.scratchOf(size), slab: undefined };
@@ -65,8 +66,8 @@ export class ContentCache {
     if (current && current.used + size <= SLAB_BYTES)
       return { buf: current.buffer.subarray(current.used, current.used + size), slab: current };
     if (current) this.release(current, true);
-    if (this.heldBytes + SLAB_BYTES > this.maxBytes && !this.compact())
-      return { buf: this.scratchOf(size), slab: undefined };
+    if (this.heldBytes + SLAB_BYTES > this.maxBytes) this.compact();
+    if (this.heldBytes + SLAB_BYTES > this.maxBytes) return { buf: this.scratchOf(size), slab: undefined };
     const slab: Slab = { buffer: Buffer.allocUnsafeSlow(SLAB_BYTES), used: 0, live: 0 };
     this.current = slab;
     this.heldBytes += SLAB_BYTES;
@@ -112,13 +113,13 @@ export class ContentCache {
   }
 
   /** When half the budget is dead space in fragmented slabs, starts again empty. */
-  private compact(): boolean {
-    if (this.heldBytes - this.liveBytes < this.maxBytes / 2) return false;
+  private compact(): void {
+    const dead = this.heldBytes - this.liveBytes;
+    if (dead === 0 || dead < this.maxBytes / 2) return;
     this.entries.clear();
     this.current = undefined;
     this.heldBytes = 0;
     this.liveBytes = 0;
-    return true;
   }
 
   private scratchOf(size: number): Buffer {
