@@ -8,10 +8,21 @@ export interface OpenApiOptions {
   searchMaxResults: number;
 }
 
-const error = { type: "object", properties: { error: { type: "string" } }, required: ["error"] } as const;
+/** RFC 9457 problem details; `error` repeats `detail` for clients of the earlier system (docs/errors.md). */
+const error = {
+  type: "object",
+  properties: {
+    type: { type: "string" },
+    title: { type: "string" },
+    status: { type: "integer" },
+    detail: { type: "string" },
+    error: { type: "string" },
+  },
+  required: ["type", "title", "status", "detail", "error"],
+} as const;
 const errorResponse = (description: string) => ({
   description,
-  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Error" } } },
 });
 
 /**

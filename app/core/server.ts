@@ -1,7 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
-import { errorHandler, closeServer, requestId, requestLogger } from "../common/http.js";
+import { closeServer, requestId, requestLogger } from "../common/http.js";
+import { errorHandler } from "../common/problem-details.js";
 import { NotFoundError } from "../common/errors.js";
 import { createLogger, type Logger } from "../common/logger.js";
 import type { CoreConfig } from "./config.js";
@@ -84,7 +85,7 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
 
   const app = new Koa();
   app.proxy = false;
-  const router = createCoreRouter({ config, project, credentials, publicUrl: () => publicUrl });
+  const router = createCoreRouter({ config, project, credentials, publicUrl: () => publicUrl, logger });
   app.use(async (ctx, next) => {
     // While shutting down, end keep-alive connections after their response so close() need not wait for them.
     if (closing) ctx.set("Connection", "close");
@@ -93,7 +94,7 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
   });
   app.use(requestId());
   app.use(requestLogger(logger));
-  app.use(errorHandler(logger, "error"));
+  app.use(errorHandler(logger));
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use((ctx) => {
