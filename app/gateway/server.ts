@@ -2,8 +2,9 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
 import compress from "koa-compress";
-import { closeServer, errorHandler, requestId } from "../common/http.js";
+import { closeServer, requestId } from "../common/http.js";
 import { createLogger } from "../common/logger.js";
+import { errorHandler } from "../common/problem-details.js";
 import { createCoreStatus } from "./admin/core-status.js";
 import { createAdminRouter } from "./admin/routes.js";
 import { createAdminSessions } from "./admin/session.js";
@@ -135,7 +136,7 @@ export async function createGateway(
   app.use(requestId());
   app.use(gatewayRequestLogger(logger));
   app.use(httpMetrics(metrics));
-  app.use(errorHandler(logger, "detail"));
+  app.use(errorHandler(logger));
   app.use(callerGone(logger));
   // The Gateway's own JSON answers; proxied answers opt out (the Core's bytes go out untouched).
   app.use(compress({ threshold: 1024 }));

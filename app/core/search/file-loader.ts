@@ -1,0 +1,103 @@
+import { closeSync, readSync, statSync, type Stats } from "node:fs";
+import { ContentCache, type Signature } from "./content-cache.js";
+import { openVisibleFile } from "./open-visible.js";
+import type { FileBytes } from "./scan-region.js";
+
+/** Same rule as reads: a NUL byte in the first 8000 bytes makes a file binary. */
+const BINARY_SNIFF_BYTES = 8000;
+/** A window that resumes inside a big file reaches back this far, for context lines. */
+const LOOK_BACK_BYTES = 64 * 1024;
+/**
+ * File-system timestamps tick coarsely: a file changed within this window of being cached could
+ * change again with equal stats, so such an entry is never trusted ("racy git").
+ */
+const RACY_WINDOW_MS = 50;
+
+export interface LoaderOptions {
+  rootReal: string;
+  isHiddenReal: (realRel: string) => boolean;
+  cacheMaxBytes: number;
+}
+
+/**
+ * File bytes for one scan worker, with a cache of whole text files. A cached file is reused only
+ * while a stat of its listed path shows the same inode, size, mtime and ctime, and it was cached
+ * clearly after its last change: a file swapped for a symlink is a different inode and goes back
+ * through the verified open. (Number stats, not bigint: this runs once per file per search.)
+ * The bytes returned are valid until the next `load`: an uncached file is read into reused space.
+ */
+export class FileLoader {
+  private readonly cache: ContentCache;
+
+  constructor(private readonly options: LoaderOptions) {
+    this.cache = new ContentCache(options.cacheMaxBytes);
+  }
+
+  /**
+   * The file's bytes from `from` (at most `maxBytes` of them, plus a look-back for context), or
+   * undefined when the file is binary, gone, or refused by the checks.
+   */
+  load(rel: string, from: number, maxBytes: number): FileBytes | undefined {
+    const cached = this.cache.get(rel);
+    if (cached) {
+      const stats = statSync(`${this.options.rootReal}/${rel}`, { throwIfNoEntry: false });
+      if (stats && sameFile(cached, stats))
+        return cached.bytes && from <= cached.bytes.length
+          ? { buf: cached.bytes, base: 0, eof: true }
+          : undefined;
+      this.cache.delete(rel);
+    }
+    const capturedAt = Date.now();
+    const file = openVisibleFile(this.options.rootReal, rel, this.options.isHiddenReal);
+    if (!file) return undefined;
+    try {
+      const size = file.stats.size;
+      if (from >= size && from > 0) return undefined;
+      if (size <= maxBytes) {
+        const room = this.cache.room(size);
+        const bytes = readInto(file.fd, room.buf, 0);
+        const binary = bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0);
+        // A file changed within the racy window could change again with equal stats: not kept.
+        if (Math.max(file.stats.mtimeMs, file.stats.ctimeMs) < capturedAt - RACY_WINDOW_MS)
+          this.cache.keep(rel, file.stats, room, binary ? undefined : bytes);
+        return binary ? undefined : { buf: bytes, base: 0, eof: true };
+      }
+      if (readAll(file.fd, 0, BINARY_SNIFF_BYTES).includes(0)) return undefined;
+      const base = Math.max(0, from - LOOK_BACK_BYTES);
+      const end = Math.min(size, from + maxBytes);
+      return { buf: readAll(file.fd, base, end - base), base, eof: end >= size };
+    } finally {
+      closeSync(file.fd);
+    }
+  }
+
+  /** Forgets the files that left this worker's share of the listing. */
+  retainOnly(paths: readonly string[]): void {
+    this.cache.retainOnly(paths);
+  }
+}
+
+function sameFile(cached: Signature, stats: Stats): boolean {
+  return (
+    cached.ino === stats.ino &&
+    cached.size === stats.size &&
+    cached.mtimeMs === stats.mtimeMs &&
+    cached.ctimeMs === stats.ctimeMs
+  );
+}
+
+function readAll(fd: number, position: number, length: number): Buffer {
+  return readInto(fd, Buffer.allocUnsafe(length), position);
+}
+
+/** Fills `buffer` from file offset `position`; returns the part read (short if the file shrank). */
+function readInto(fd: number, buffer: Buffer, position: number): Buffer {
+  const length = buffer.length;
+  let read = 0;
+  while (read < length) {
+    const n = readSync(fd, buffer, read, length - read, position + read);
+    if (n === 0) break;
+    read += n;
+  }
+  return buffer.subarray(0, read);
+}
