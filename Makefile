@@ -7,25 +7,22 @@ NPX := npx --no-install
 # Installs dependencies when node_modules is missing or older than the lock file.
 STAMP := node_modules/.install-stamp
 
-# Colours only on a terminal and when NO_COLOR is unset (https://no-color.org).
-ifeq ($(NO_COLOR),)
-  COLOR := $(shell [ -t 1 ] && echo 1)
-endif
-ifeq ($(COLOR),1)
-  BOLD := \033[1m
-  CYAN := \033[36m
-  DIM := \033[2m
-  RESET := \033[0m
-endif
+# Colours when stdout is a terminal and NO_COLOR is unset or empty (https://no-color.org). The
+# terminal test runs in the recipe, where stdout is the user's: `$(shell [ -t 1 ])` would test a
+# pipe. COLOR=1 or COLOR=0 on the command line forces it either way; a COLOR in the environment
+# is ignored (vitest workers inherit COLOR=1, for instance).
+COLOR_FORCED := $(if $(filter command line,$(origin COLOR)),$(COLOR),)
+USE_COLOR := [ -z "$(NO_COLOR)" ] && { [ "$(COLOR_FORCED)" = 1 ] || { [ -z "$(COLOR_FORCED)" ] && [ -t 1 ]; }; }
 
 ##@ Getting started
 .PHONY: help
 help: ## Show this help
-	@printf "$(BOLD)CodeQuery$(RESET) — make targets\n"
-	@awk 'BEGIN {FS = ":.*?## "} \
-	  /^##@/ { printf "\n$(BOLD)%s$(RESET)\n", substr($$0, 5); next } \
-	  /^[a-zA-Z0-9_-]+:.*?## / { printf "  $(CYAN)%-14s$(RESET) %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
-	@printf "\n$(DIM)Variables: ENV=dev|staging|prod  CMD=...  ID=...  URL=...$(RESET)\n"
+	@if $(USE_COLOR); then b='\033[1m' c='\033[36m' d='\033[2m' r='\033[0m'; else b= c= d= r=; fi; \
+	printf "$${b}CodeQuery$${r} — make targets\n"; \
+	awk -v b="$$b" -v c="$$c" -v r="$$r" 'BEGIN {FS = ":.*?## "} \
+	  /^##@/ { printf "\n%s%s%s\n", b, substr($$0, 5), r; next } \
+	  /^[a-zA-Z0-9_-]+:.*?## / { printf "  %s%-14s%s %s\n", c, $$1, r, $$2 }' $(MAKEFILE_LIST); \
+	printf "\n$${d}Variables: ENV=dev|staging|prod  CMD=...  ID=...  URL=...  PROJECT=...  YES=1$${r}\n"
 
 $(STAMP): package.json package-lock.json
 	@echo "Installing dependencies (npm ci)…"
