@@ -25,7 +25,7 @@ help: ## Show this help
 	printf "\n$${d}Variables: ENV=dev|staging|prod  CMD=...  ID=...  URL=...  PROJECT=...  YES=1$${r}\n"
 
 $(STAMP): package.json package-lock.json
-	@echo "Installing dependencies (npm ci)…"
+	@echo "Installing dependencies (npm ci): about 1–2 minutes the first time, a few seconds after that…"
 	@npm ci --no-audit --no-fund
 	@touch $(STAMP)
 
@@ -38,8 +38,8 @@ init: $(STAMP) ## Check prerequisites, install deps and git hooks, create .env
 
 ##@ Run locally
 .PHONY: dev
-dev: $(STAMP) ## Run Gateway + Core locally (file store, no AWS, no ngrok)
-	@$(NPX) tsx scripts/dev.ts
+dev: $(STAMP) ## Run Gateway + Core locally (file store, no AWS, no ngrok): make dev [PROJECT=<dir>]
+	@$(NPX) tsx scripts/dev.ts $(if $(PROJECT),--project "$(PROJECT)",)
 
 .PHONY: core
 core: $(STAMP) ## Run the Core alone (reads .env / environment)
@@ -87,12 +87,12 @@ rollback: $(STAMP) ## Redeploy the app from an earlier release: make rollback EN
 
 ##@ Verification
 .PHONY: smoke
-smoke: $(STAMP) ## Smoke-test a Gateway: make smoke URL=https://… (needs ADMIN_API_KEY; creates and purges its own key)
-	@$(NPX) tsx scripts/smoke.ts $(if $(URL),--url "$(URL)",)
+smoke: $(STAMP) ## Smoke-test a Gateway: make smoke [URL=https://…] (creates and purges its own key)
+	@$(NPX) tsx scripts/smoke.ts --env $(ENV) $(if $(URL),--url "$(URL)",) $(ARGS)
 
 .PHONY: audit
 audit: $(STAMP) ## Security scans: npm audit, secret scan, policy pack over every stack
-	@$(NPX) tsx scripts/audit.ts
+	@$(NPX) tsx scripts/audit.ts $(ARGS)
 
 ##@ Operations (runbooks/README.md; add YES=1 to skip the prompt, ARGS=... for more flags)
 .PHONY: api-keys
