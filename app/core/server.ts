@@ -53,6 +53,12 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
       maxQueryLength: config.limits.searchMaxQueryLength,
     },
     cacheMaxBytes: config.cacheMaxBytes,
+    search: {
+      deadlineMs: config.limits.searchDeadlineMs,
+      maxFileBytes: config.limits.searchMaxFileBytes,
+      maxResponseChars: config.limits.maxResponseChars,
+      ...config.search,
+    },
     watch: config.treeWatch,
     maxWatchedDirs: config.treeWatchMaxDirs,
     onWarning: (message) => logger.warn(message),
@@ -101,11 +107,15 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
   const warmUp = () => {
     const started = Date.now();
     project.structure().then(
-      (structure) =>
+      (structure) => {
         logger.info(
           { directories: Object.keys(structure).length, ms: Date.now() - started },
           "project tree listed",
-        ),
+        );
+        void project
+          .prepareSearch()
+          .catch((error: unknown) => logger.warn({ err: error }, "search workers did not start"));
+      },
       (error: unknown) => logger.warn({ err: error }, "could not list the project tree"),
     );
   };
