@@ -111,7 +111,7 @@ await runCli(
   async (ctx) => {
     const { out, options } = ctx;
     const command = ctx.positionals[0] as Command | undefined;
-    const viaMake = ctx.environment.MAKELEVEL !== undefined;
+    const viaMake = ctx.environment.CQ_VIA_MAKE === "1";
     const commandList = `${COMMANDS.join(", ")}${viaMake ? " (make api-keys CMD=list)" : ""}`;
     if (!command) throw new RunbookError(`give a command: ${commandList}`);
     if (!COMMANDS.includes(command)) {

@@ -72,7 +72,7 @@ describe("make init", () => {
 
   it("tells a user of make to add YES=1, not --yes", async () => {
     writeFileSync(join(dir, ".env"), "MINE=1\n");
-    const result = await runScript("scripts/init.ts", [], { cwd: dir, env: env({ MAKELEVEL: "1" }) });
+    const result = await runScript("scripts/init.ts", [], { cwd: dir, env: env({ CQ_VIA_MAKE: "1" }) });
     expect(result.output).toContain(".env exists: kept (re-run with YES=1 to replace it from the template)");
   });
 

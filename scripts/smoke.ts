@@ -14,6 +14,7 @@ import { createServer } from "node:net";
 import { pathToFileURL } from "node:url";
 import { RunbookError, runCli } from "../runbooks/lib/cli.js";
 import { GATEWAY_OPTIONS, GATEWAY_SETTINGS, resolveGatewayAdmin } from "../runbooks/lib/gateway-admin.js";
+import { runningDevGatewayUrl } from "../runbooks/lib/local-dev.js";
 import { resolveSettings } from "../runbooks/lib/settings.js";
 import { requestJson, type JsonAnswer } from "../runbooks/lib/json-http.js";
 import type { Output } from "../runbooks/lib/output.js";
@@ -249,6 +250,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       const settings = await resolveSettings(GATEWAY_SETTINGS, withUrl);
       if (settings.gatewayUrl && !/^https?:\/\/[^\s/]+/.test(settings.gatewayUrl))
         throw new RunbookError(`"${settings.gatewayUrl}" is not a Gateway URL: make smoke URL=https://…`);
+      if (!settings.gatewayUrl && !(ctx.env === "dev" && runningDevGatewayUrl()))
+        throw new RunbookError(
+          "give the Gateway's URL: make smoke URL=https://… (or GATEWAY_URL; a running make dev Gateway is found by itself)",
+        );
       const { url, adminKey } = await resolveGatewayAdmin(settings, ctx);
       out.plan(
         `smoke test ${url}: create a key, check auth, rate limit, rotate, revoke, purge${options.core ? `, with a Core on ${String(options.core)}` : ""}`,

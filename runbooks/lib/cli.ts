@@ -146,9 +146,13 @@ export async function confirmChange(
   return /^y(es)?$/i.test(answer.trim());
 }
 
-/** How the user says "yes" where they are: `YES=1` to make, `--yes` to the script itself. */
+/**
+ * How the user says "yes" where they are: `YES=1` to make, `--yes` to the script itself. The
+ * Makefile marks its own script runs with CQ_VIA_MAKE=1 (MAKELEVEL would also mark everything a
+ * `make test` starts).
+ */
 export function yesFlag(environment: Record<string, string | undefined>): string {
-  return environment.MAKELEVEL !== undefined ? "YES=1" : "--yes";
+  return environment.CQ_VIA_MAKE === "1" ? "YES=1" : "--yes";
 }
 
 /**
