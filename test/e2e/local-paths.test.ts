@@ -81,7 +81,8 @@ describe("make init → make gateway → make core", { timeout: 120_000 }, () =>
   afterAll(async () => {
     await stop(core);
     await stop(gateway);
-    rmSync(dir, { recursive: true, force: true });
+    // make is gone at once; the Node process it started may still be writing its store for a moment.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   });
 
   it("registers the Core with the local Gateway the first time", async () => {
@@ -115,7 +116,8 @@ describe("make dev and the tools around it", { timeout: 120_000 }, () => {
   });
   afterAll(async () => {
     await stop(dev);
-    rmSync(dir, { recursive: true, force: true });
+    // make is gone at once; the Node process it started may still be writing its store for a moment.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
     rmSync(project, { recursive: true, force: true });
   });
   const devEnv = () =>
