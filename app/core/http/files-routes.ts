@@ -4,22 +4,10 @@ import { AppError, BadRequestError } from "../../common/errors.js";
 import { readJsonBody } from "../../common/http.js";
 import type { Project } from "../project/project.js";
 import { ALL_MISSING, parseFilePaths } from "../project/reader.js";
-import type { Structure } from "../project/tree.js";
 
 export interface FilesRouteLimits {
   maxBodyBytes: number;
   maxFilesPerRequest: number;
-}
-
-/** GET /files/structure. The serialised answer is reused while the tree snapshot is unchanged. */
-export function structureHandler(project: Project) {
-  let last: { structure: Structure; json: string } | undefined;
-  return async (ctx: Context) => {
-    const structure = await project.structure();
-    if (last?.structure !== structure) last = { structure, json: JSON.stringify(structure) };
-    ctx.type = "application/json";
-    ctx.body = last.json;
-  };
 }
 
 /** POST /files/content with `{"file_paths": [...]}`. */

@@ -5,8 +5,9 @@ import type { CoreCredentials } from "../credentials.js";
 import { buildOpenApiDocument } from "../openapi.js";
 import type { Project } from "../project/project.js";
 import { requireAuth } from "./auth.js";
-import { contentHandler, searchHandler, structureHandler } from "./files-routes.js";
+import { contentHandler, searchHandler } from "./files-routes.js";
 import { requireKnownHost } from "./host-check.js";
+import { listFilesHandler, structureHandler } from "./listing-routes.js";
 import { mcpHandler } from "./mcp-route.js";
 
 export interface RouterDeps {
@@ -26,7 +27,8 @@ export function createCoreRouter({ config, project, credentials, publicUrl }: Ro
   router.get("/", (ctx) => {
     ctx.body = { status: "ok", service: "codequery-core" };
   });
-  router.get("/files/structure", auth, structureHandler(project));
+  router.get("/files/structure", auth, structureHandler({ project, limits }));
+  router.get("/files/list", auth, listFilesHandler({ project, limits }));
   router.post("/files/content", auth, contentHandler(project, limits));
   router.get("/files/search", auth, searchHandler(project));
   router.get("/openapi.json", auth, (ctx) => {

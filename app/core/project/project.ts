@@ -2,6 +2,9 @@ import { realpathSync } from "node:fs";
 import { ContentStore } from "./content-store.js";
 import { nowNs } from "./file-signature.js";
 import { IgnoreRules } from "./ignore-rules.js";
+import { createListing, type FileListingRequest, type StructureListingRequest } from "./listing.js";
+import type { FileListPage } from "./file-listing.js";
+import type { StructureAnswer } from "./structure-listing.js";
 import { readFiles, type FileResult, type ReaderLimits } from "./reader.js";
 import { searchProject, type SearchLimits, type SearchRequest, type SearchResult } from "./search.js";
 import { ProjectTree, type Structure, type TreeOptions, type TreeStats } from "./tree.js";
@@ -20,6 +23,10 @@ export interface Project {
   readonly cacheStats: { hits: number; misses: number };
   readonly treeStats: TreeStats;
   structure(): Promise<Structure>;
+  /** The structure under a directory, to a depth, within an answer budget (`/files/structure`). */
+  listStructure(request: StructureListingRequest): Promise<StructureAnswer>;
+  /** One page of the visible files under a directory (`/files/list`). */
+  listFiles(request: FileListingRequest): Promise<FileListPage>;
   /** Resolves once the directory watches of the last listing are in place. */
   watchesInstalled(): Promise<void>;
   /** Stops watching the directory. */
@@ -31,15 +38,18 @@ export interface Project {
 export function openProject(options: ProjectOptions): Project {
   const rootReal = realpathSync.native(options.root);
   const clockNs = options.clockNs ?? nowNs;
-  const rules = new IgnoreRules(rootReal, options.ignoreFileNames, clockNs);
+  const rules = new IgnoreRules(rootReal, options.ignoreFileNames, clockNs, options.onWarning);
   const store = new ContentStore(options.limits.maxFileBytes, options.cacheMaxBytes, clockNs);
   const tree = new ProjectTree(rootReal, rules, { ...options, clockNs });
   const limits = options.limits;
+  const listing = createListing({ rootReal, rules, tree });
   return {
     rootReal,
     cacheStats: store.stats,
     treeStats: tree.stats,
     structure: async () => (await tree.current()).structure,
+    listStructure: (request) => listing.structure(request),
+    listFiles: (request) => listing.files(request),
     watchesInstalled: () => tree.watchesInstalled(),
     close: () => tree.close(),
     readFiles: (paths) => readFiles({ rootReal, rules, store, limits }, paths),
