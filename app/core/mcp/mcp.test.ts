@@ -30,10 +30,10 @@ const textOf = (result: unknown) =>
   JSON.parse((result as { content: { text: string }[] }).content[0]!.text) as unknown;
 
 describe("MCP over Streamable HTTP", () => {
-  it("lists the three tools", async () => {
+  it("lists the tools", async () => {
     const mcp = await connect({ "a.txt": "a" });
     const { tools } = await mcp.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["list_structure", "read_files", "search"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["list_files", "list_structure", "read_files", "search"]);
   });
 
   it("list_structure answers the visible tree", async () => {

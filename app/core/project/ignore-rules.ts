@@ -55,6 +55,8 @@ const HIDE_EVERYTHING = "*";
  */
 export class IgnoreRules {
   private readonly cache = new Map<string, CachedRules>();
+  /** The last warning given per directory, so a fresh (not yet cached) refusal is reported once. */
+  private readonly warned = new Map<string, string>();
 
   constructor(
     private readonly root: string,
@@ -106,12 +108,13 @@ export class IgnoreRules {
     }
     let rules: DirRules | undefined;
     if (refused !== undefined) {
-      this.onWarning(
-        `${refused}: nothing in ${dirRel === "" ? "the project root" : `${dirRel}/`} is listed, read or searched until it is fixed`,
-      );
+      const warning = `${refused}: nothing in ${dirRel === "" ? "the project root" : `${dirRel}/`} is listed, read or searched until it is fixed`;
+      if (this.warned.get(dirRel) !== warning) this.onWarning(warning);
+      this.warned.set(dirRel, warning);
       rules = { base: dirRel, matcher: ignore().add(HIDE_EVERYTHING), namesOnly: true, verdicts: new Map() };
-    } else if (any) {
-      rules = { base: dirRel, matcher, namesOnly, verdicts: new Map<string, Verdict>() };
+    } else {
+      this.warned.delete(dirRel);
+      if (any) rules = { base: dirRel, matcher, namesOnly, verdicts: new Map<string, Verdict>() };
     }
     this.cache.set(dirRel, { files, rules });
     return rules;
