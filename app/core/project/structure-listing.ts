@@ -191,15 +191,17 @@ function cutEntry(start: Dir, budget: number, notes: Notes): StructureAnswer {
         : largestFitting(files.length, (n) => fits(build(dirCount, n, withUnreadable)));
     return build(dirCount, fileCount, withUnreadable);
   }
-  // A requested path so long that its own key does not fit: the note alone.
-  const answer = Object.create(null) as StructureAnswer;
-  answer[TRUNCATED_KEY] = {
+  // A requested path so long that its own key does not fit: the note alone, as much of it as fits.
+  const alone = Object.create(null) as StructureAnswer;
+  alone[TRUNCATED_KEY] = {
     reason: `The listing is larger than the answer budget (${budget} characters of JSON)`,
     levels_shown: 0,
     not_expanded: [],
     how_to_continue: HOW_TO_CONTINUE,
   };
-  return answer;
+  if (fits(alone)) return alone;
+  alone[TRUNCATED_KEY] = { reason: "budget", levels_shown: 0, not_expanded: [], how_to_continue: "" };
+  return fits(alone) ? alone : (Object.create(null) as StructureAnswer);
 }
 
 /** The largest n in 0..max with fits(n), for a fits that holds up to some n and not after. */
