@@ -38,6 +38,7 @@ export function createCoreRouter({ config, project, credentials, publicUrl }: Ro
       maxFilesPerRequest: limits.maxFilesPerRequest,
       maxRequestBytes: limits.maxRequestBytes,
       searchMaxResults: limits.searchMaxResults,
+      maxResponseChars: limits.maxResponseChars,
     });
   });
   const hostCheck = requireKnownHost({ bindHost: config.host, extraHosts: config.allowedHosts, publicUrl });
