@@ -12,10 +12,29 @@ export interface OpenApiOptions {
   maxResponseChars: number;
 }
 
-const error = { type: "object", properties: { error: { type: "string" } }, required: ["error"] } as const;
+/** RFC 9457 problem details; `error` repeats `detail` for clients of the earlier system (docs/errors.md). */
+const error = {
+  type: "object",
+  properties: {
+    type: { type: "string" },
+    title: { type: "string" },
+    status: { type: "integer" },
+    detail: { type: "string" },
+    error: { type: "string" },
+  },
+  required: ["type", "title", "status", "detail", "error"],
+} as const;
 const errorResponse = (description: string) => ({
   description,
-  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Error" } } },
+});
+
+const lineParameter = (name: string, description: string) => ({
+  name,
+  in: "query",
+  required: false,
+  description,
+  schema: { type: "integer", minimum: 1 },
 });
 
 /**
@@ -133,10 +152,38 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
         },
       },
       "/files/content": {
+        get: {
+          operationId: "readFile",
+          summary: "Read one file, or a range of its lines",
+          description: `Any line of any text file: give start_line and end_line (1-based, inclusive, either optional). The answer has total_lines and the lines returned; one larger than ${options.maxResponseChars} characters stops on a whole line with next_start_line.`,
+          parameters: [
+            {
+              name: "path",
+              in: "query",
+              required: true,
+              description: "File path relative to the project root",
+              schema: { type: "string" },
+            },
+            lineParameter("start_line", "First line to return (1-based; default 1)"),
+            lineParameter("end_line", "Last line to return, inclusive (default: the last line)"),
+          ],
+          responses: {
+            "200": {
+              description: "One entry, keyed by the path",
+              content: { "application/json": { schema: { $ref: "#/components/schemas/ContentResponse" } } },
+            },
+            "400": errorResponse(
+              "path missing or repeated; start_line or end_line not a whole number >= 1, or start_line after end_line",
+            ),
+            "401": errorResponse("Missing or invalid API key"),
+            "404": errorResponse("The file is missing, hidden or outside the project"),
+          },
+        },
         post: {
           operationId: "getFileContents",
-          summary: "Read the contents of several files",
-          description: `Paths relative to the project root, at most ${options.maxFilesPerRequest} per request. Files over ${options.maxFileBytes} bytes are truncated (truncated: true); answers stop at ${options.maxRequestBytes} bytes in total.`,
+          summary: "Read the contents of several files or line ranges",
+          description: `At most ${options.maxFilesPerRequest} paths or {path, start_line, end_line} ranges. The answer fits ${options.maxResponseChars} characters: a read that does not fit stops on a whole line with truncated and next_start_line; later files are skipped.`,
+          "x-openai-isConsequential": false,
           requestBody: {
             required: true,
             content: { "application/json": { schema: { $ref: "#/components/schemas/ContentRequest" } } },
@@ -147,7 +194,7 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
               content: { "application/json": { schema: { $ref: "#/components/schemas/ContentResponse" } } },
             },
             "400": errorResponse(
-              "file_paths missing, empty, not a list of strings, too many, or the body is not JSON",
+              "file_paths missing, empty, too many, or an item neither a path nor a valid range; or the body is not JSON",
             ),
             "401": errorResponse("Missing or invalid API key"),
             "404": errorResponse("All requested files are missing"),
@@ -155,19 +202,81 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
           },
         },
       },
+      "/files/info": {
+        get: {
+          operationId: "getFileInfo",
+          summary: "Size, line count, modification time and binary or text of files",
+          description:
+            "Give path once per file (path=a.ts&path=b.md). Use it to plan line-range reads of large files.",
+          parameters: [
+            {
+              name: "path",
+              in: "query",
+              required: true,
+              description: "File path relative to the project root; repeat for several files",
+              schema: {
+                type: "array",
+                items: { type: "string" },
+                minItems: 1,
+                maxItems: options.maxFilesPerRequest,
+              },
+              style: "form",
+              explode: true,
+            },
+          ],
+          responses: {
+            "200": {
+              description: "One entry per path",
+              content: { "application/json": { schema: { $ref: "#/components/schemas/FileInfoResponse" } } },
+            },
+            "400": errorResponse("No path, or more paths than allowed"),
+            "401": errorResponse("Missing or invalid API key"),
+            "404": errorResponse("All requested files are missing"),
+          },
+        },
+      },
       "/files/search": {
         get: {
           operationId: "searchFiles",
-          summary: "Search the project's files for literal text",
+          summary: "Search the project's files like grep (text or regex), page by page",
           description:
-            "Returns matching lines with their line numbers. Narrow with path (a directory prefix) and glob (e.g. *.ts or src/**/*.md).",
+            "Matching lines with line numbers (mode=lines, optional context), matching files (mode=files) or counts per file (mode=count). Narrow with path and glob. When truncated is true, call again with cursor=next_cursor and the same q, regex, ignore_case, mode, path and glob.",
           parameters: [
             {
               name: "q",
               in: "query",
               required: true,
-              description: "Literal text to find (not a regex)",
+              description: "Text to find, or a regular expression when regex=true; one line",
               schema: { type: "string", minLength: 1 },
+            },
+            {
+              name: "regex",
+              in: "query",
+              required: false,
+              description:
+                "Treat q as a JavaScript regular expression, matched per line in linear time (no backreferences or lookaround)",
+              schema: { type: "boolean", default: false },
+            },
+            {
+              name: "ignore_case",
+              in: "query",
+              required: false,
+              description: "Match case-insensitively",
+              schema: { type: "boolean", default: false },
+            },
+            {
+              name: "context",
+              in: "query",
+              required: false,
+              description: "Lines of context before and after each matching line (mode=lines)",
+              schema: { type: "integer", minimum: 0, maximum: 10, default: 0 },
+            },
+            {
+              name: "mode",
+              in: "query",
+              required: false,
+              description: "lines: matching lines; files: files with a match; count: matching lines per file",
+              schema: { type: "string", enum: ["lines", "files", "count"], default: "lines" },
             },
             {
               name: "path",
@@ -180,14 +289,15 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
               name: "glob",
               in: "query",
               required: false,
-              description: "Only files matching this glob",
-              schema: { type: "string" },
+              description:
+                "Only files matching this glob (*.ts matches names anywhere; src/**/*.md whole paths)",
+              schema: { type: "string", maxLength: 256 },
             },
             {
               name: "limit",
               in: "query",
               required: false,
-              description: "Most matches to return",
+              description: "Most results (lines or files) in this page",
               schema: {
                 type: "integer",
                 minimum: 1,
@@ -196,11 +306,11 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
               },
             },
             {
-              name: "ignore_case",
+              name: "cursor",
               in: "query",
               required: false,
-              description: "Match case-insensitively",
-              schema: { type: "boolean", default: false },
+              description: "next_cursor of the previous page, unchanged: continues exactly where it stopped",
+              schema: { type: "string" },
             },
           ],
           responses: {
@@ -208,7 +318,7 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
               description: "Matches",
               content: { "application/json": { schema: { $ref: "#/components/schemas/SearchResult" } } },
             },
-            "400": errorResponse("Bad query parameters"),
+            "400": errorResponse("Bad query parameters (the message names the parameter)"),
             "401": errorResponse("Missing or invalid API key"),
           },
         },
@@ -230,7 +340,7 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
           operationId: "postMcpMessage",
           summary: "MCP (Model Context Protocol) over Streamable HTTP, stateless",
           description:
-            "JSON-RPC messages for MCP clients; tools list_structure, list_files, read_files and search. Not meant for GPT Actions.",
+            "JSON-RPC messages for MCP clients; tools list_structure, list_files, read_files, search and file_info. Not meant for GPT Actions.",
           requestBody: { required: true, content: { "application/json": { schema: { type: "object" } } } },
           responses: {
             "200": {
@@ -352,22 +462,56 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
           properties: {
             file_paths: {
               type: "array",
-              items: { type: "string" },
+              items: {
+                oneOf: [
+                  { type: "string", description: "A whole file" },
+                  { $ref: "#/components/schemas/LineRange" },
+                ],
+              },
               minItems: 1,
               maxItems: options.maxFilesPerRequest,
             },
           },
           required: ["file_paths"],
         },
+        LineRange: {
+          type: "object",
+          description: "Lines start_line to end_line of a file, 1-based and inclusive; either end optional",
+          properties: {
+            path: { type: "string" },
+            start_line: { type: "integer", minimum: 1 },
+            end_line: { type: "integer", minimum: 1 },
+          },
+          required: ["path"],
+          additionalProperties: false,
+        },
         ContentResponse: {
           type: "object",
           additionalProperties: {
             type: "object",
             properties: {
-              content: { type: "string", description: "File contents (UTF-8)" },
+              content: { type: "string", description: "File contents (UTF-8), whole lines" },
+              total_lines: { type: "integer", description: "Lines in the whole file" },
+              start_line: { type: "integer", description: "First line in content (1-based)" },
+              end_line: {
+                type: "integer",
+                description: "Last line in content (start_line - 1 for an empty file)",
+              },
               truncated: {
                 type: "boolean",
-                description: "True when content stops before the end of the file",
+                description: "True when content stops before the end of the asked range (size limits)",
+              },
+              next_start_line: {
+                type: "integer",
+                description: "With truncated: the start_line to ask for next",
+              },
+              partial_line: {
+                type: "boolean",
+                description: "One line longer than the whole answer allows: content is only its beginning",
+              },
+              duplicate_of: {
+                type: "string",
+                description: "The same file and range was asked for under another spelling: see that entry",
               },
               size: { type: "integer", description: "Full size of the file in bytes" },
               binary: { type: "boolean", description: "True for a binary file, whose content is not shown" },
@@ -379,22 +523,57 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
             },
           },
         },
+        FileInfoResponse: {
+          type: "object",
+          additionalProperties: {
+            type: "object",
+            properties: {
+              size: { type: "integer", description: "Size in bytes" },
+              total_lines: { type: "integer", description: "Lines (text files only)" },
+              modified: { type: "string", format: "date-time", description: "Last modification (UTC)" },
+              binary: { type: "boolean" },
+              error: { type: "string", description: "Why this path could not be described" },
+            },
+          },
+        },
         SearchResult: {
           type: "object",
           properties: {
             query: { type: "string" },
+            mode: { type: "string", enum: ["lines", "files", "count"] },
             results: {
               type: "array",
+              description:
+                "mode=lines: {path, line, text, before?, after?}; mode=files: {path}; mode=count: {path, count}. Lines are cut at 300 characters.",
               items: {
                 type: "object",
-                properties: { path: { type: "string" }, line: { type: "integer" }, text: { type: "string" } },
-                required: ["path", "line", "text"],
+                properties: {
+                  path: { type: "string" },
+                  line: { type: "integer" },
+                  text: { type: "string" },
+                  before: { type: "array", items: { type: "string" }, description: "Context lines before" },
+                  after: { type: "array", items: { type: "string" }, description: "Context lines after" },
+                  count: { type: "integer", description: "Matching lines in this file (mode=count)" },
+                },
+                required: ["path"],
               },
             },
-            truncated: { type: "boolean" },
-            files_searched: { type: "integer" },
+            truncated: {
+              type: "boolean",
+              description: "True when the search did not reach the end: continue with next_cursor",
+            },
+            next_cursor: {
+              type: ["string", "null"],
+              description: "Pass as cursor to get the next page; null when the search is complete",
+            },
+            stopped_by: {
+              type: "string",
+              enum: ["limit", "deadline", "file_bytes", "files", "response_size"],
+              description: "Why this page ended early (only when truncated)",
+            },
+            files_searched: { type: "integer", description: "Files scanned for this page" },
           },
-          required: ["query", "results", "truncated", "files_searched"],
+          required: ["query", "mode", "results", "truncated", "next_cursor", "files_searched"],
         },
       },
     },

@@ -1,7 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
-import { errorHandler, closeServer, requestId, requestLogger } from "../common/http.js";
+import { closeServer, requestId, requestLogger } from "../common/http.js";
+import { errorHandler } from "../common/problem-details.js";
 import { NotFoundError } from "../common/errors.js";
 import { createLogger, type Logger } from "../common/logger.js";
 import type { CoreConfig } from "./config.js";
@@ -53,6 +54,12 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
       maxQueryLength: config.limits.searchMaxQueryLength,
     },
     cacheMaxBytes: config.cacheMaxBytes,
+    search: {
+      deadlineMs: config.limits.searchDeadlineMs,
+      maxFileBytes: config.limits.searchMaxFileBytes,
+      maxResponseChars: config.limits.maxResponseChars,
+      ...config.search,
+    },
     watch: config.treeWatch,
     maxWatchedDirs: config.treeWatchMaxDirs,
     onWarning: (message) => logger.warn(message),
@@ -79,7 +86,7 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
 
   const app = new Koa();
   app.proxy = false;
-  const router = createCoreRouter({ config, project, credentials, publicUrl: () => publicUrl });
+  const router = createCoreRouter({ config, project, credentials, publicUrl: () => publicUrl, logger });
   app.use(async (ctx, next) => {
     // While shutting down, end keep-alive connections after their response so close() need not wait for them.
     if (closing) ctx.set("Connection", "close");
@@ -89,7 +96,7 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
   app.use(compressAnswers());
   app.use(requestId());
   app.use(requestLogger(logger));
-  app.use(errorHandler(logger, "error"));
+  app.use(errorHandler(logger));
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use((ctx) => {
@@ -102,11 +109,15 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
   const warmUp = () => {
     const started = Date.now();
     project.structure().then(
-      (structure) =>
+      (structure) => {
         logger.info(
           { directories: Object.keys(structure).length, ms: Date.now() - started },
           "project tree listed",
-        ),
+        );
+        void project
+          .prepareSearch()
+          .catch((error: unknown) => logger.warn({ err: error }, "search workers did not start"));
+      },
       (error: unknown) => logger.warn({ err: error }, "could not list the project tree"),
     );
   };

@@ -5,6 +5,8 @@ import { join, resolve } from "node:path";
 import { openProject, type Project } from "../../app/core/project/project.js";
 import type { WatchMode } from "../../app/core/project/tree.js";
 import { generateTree } from "./generate-tree.js";
+import { benchLineRead } from "./line-read.js";
+import { benchSearch } from "./search.js";
 
 /**
  * Core benchmark: structure listing of a generated tree (>= 100,000 files) and of this repo's
@@ -148,8 +150,15 @@ async function main() {
     await benchListing(`generated tree (${tree.fileCount} files)`, base);
     await benchListing("node_modules (this repo)", resolve("node_modules"));
     await benchBatchRead(base, tree.sampleFiles);
+    await benchLineRead(base, report);
   } finally {
     rmSync(base, { recursive: true, force: true });
+  }
+  const searchBase = mkdtempSync(join(tmpdir(), "cq-bench-search-"));
+  try {
+    await benchSearch(searchBase, resolve("node_modules"), report);
+  } finally {
+    rmSync(searchBase, { recursive: true, force: true });
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   console.log("");

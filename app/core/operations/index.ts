@@ -1,3 +1,4 @@
+import { fileInfoOperation } from "./file-info.js";
 import { listFilesOperation } from "./list-files.js";
 import { listStructure } from "./list-structure.js";
 import type { CoreOperation } from "./operation.js";
@@ -10,4 +11,5 @@ export const coreOperations: readonly CoreOperation[] = [
   listFilesOperation,
   readFilesOperation,
   searchOperation,
+  fileInfoOperation,
 ] as unknown as readonly CoreOperation[];
