@@ -183,6 +183,24 @@ describe("the MCP tools", () => {
     expect(textOf(files)).toEqual(await bodyOf(await core.call("/files/list?path=app&glob=*.ts&limit=1")));
   });
 
+  it("list a directory named __proto__ like any other, over HTTP and MCP", async () => {
+    const core = await start({ "__proto__/a.txt": "a", "b.txt": "b" });
+    const mcp = await connect(core);
+    const expected =
+      '{".":{"directories":["__proto__"],"files":["b.txt"]},"__proto__":{"directories":[],"files":["a.txt"]}}';
+    expect(await (await core.call("/files/structure")).text()).toBe(expected);
+    const result = await mcp.callTool({ name: "list_structure", arguments: {} });
+    expect((result as { content: { text: string }[] }).content[0]!.text).toBe(expected);
+    const files = await mcp.callTool({ name: "list_files", arguments: {} });
+    expect(textOf(files)).toEqual({
+      files: [
+        { path: "__proto__/a.txt", size: 1 },
+        { path: "b.txt", size: 1 },
+      ],
+      next_cursor: null,
+    });
+  });
+
   it("refuse a depth out of range with the same message", async () => {
     const core = await start(TREE);
     const mcp = await connect(core);

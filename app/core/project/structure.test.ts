@@ -219,7 +219,9 @@ describe("symlinked ignore files", () => {
     project.symlink(".agentignore", "config/agentignore");
     const core = openTestProject(project.root);
     expect(listedFiles(await core.structure())).not.toContain("private/p.txt");
-    expect(core.readFiles(["private/p.txt"]).results["private/p.txt"]).toEqual({ error: "File not found" });
+    expect((await core.readFiles(["private/p.txt"])).results["private/p.txt"]).toEqual({
+      error: "File not found",
+    });
     expect((await core.search({ query: "needle" })).results.map((r) => r.path)).toEqual(["a.txt"]);
   });
 
@@ -234,7 +236,9 @@ describe("symlinked ignore files", () => {
     const warnings: string[] = [];
     const core = openTestProject(project.root, { onWarning: (m) => warnings.push(m) });
     expect(listedFiles(await core.structure())).toEqual(["other.txt"]);
-    expect(core.readFiles(["pkg/public.txt"]).results["pkg/public.txt"]).toEqual({ error: "File not found" });
+    expect((await core.readFiles(["pkg/public.txt"])).results["pkg/public.txt"]).toEqual({
+      error: "File not found",
+    });
     expect((await core.search({ query: "needle" })).results.map((r) => r.path)).toEqual(["other.txt"]);
     expect(warnings).toEqual([
       expect.stringMatching(
