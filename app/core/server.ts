@@ -7,6 +7,7 @@ import { NotFoundError } from "../common/errors.js";
 import { createLogger, type Logger } from "../common/logger.js";
 import type { CoreConfig } from "./config.js";
 import { CoreCredentials } from "./credentials.js";
+import { compressAnswers } from "./http/compression.js";
 import { createCoreRouter } from "./http/router.js";
 import { openProject, type Project } from "./project/project.js";
 import { GatewayRegistration } from "./registration.js";
@@ -85,13 +86,14 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
 
   const app = new Koa();
   app.proxy = false;
-  const router = createCoreRouter({ config, project, credentials, publicUrl: () => publicUrl });
+  const router = createCoreRouter({ config, project, credentials, publicUrl: () => publicUrl, logger });
   app.use(async (ctx, next) => {
     // While shutting down, end keep-alive connections after their response so close() need not wait for them.
     if (closing) ctx.set("Connection", "close");
     await next();
     if (closing) ctx.set("Connection", "close");
   });
+  app.use(compressAnswers());
   app.use(requestId());
   app.use(requestLogger(logger));
   app.use(errorHandler(logger));

@@ -40,6 +40,8 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       "/",
       "/files/content",
+      "/files/info",
+      "/files/list",
       "/files/search",
       "/files/structure",
       "/mcp",
