@@ -26,6 +26,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { filesProxyRoutes, type CoreForwarder } from "./routes/files-proxy.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
+import { createGatewayOAuth, type GatewayOAuthDeps } from "./oauth/index.js";
 import { ngrokUrlRoutes, type TunnelUrlValidator } from "./routes/ngrok-urls.js";
 import type { KeySecrets } from "./secrets-source.js";
 import { observeStore } from "./store-observer.js";
@@ -47,6 +48,8 @@ export interface GatewayDeps {
   forward: CoreForwarder & { close?: () => Promise<void> };
   adminSessions: AdminSessions;
   metrics: GatewayMetrics;
+  /** how the OAuth server fetches client metadata documents (tests: an https client id on loopback) */
+  oauthFetch?: GatewayOAuthDeps["fetch"];
 }
 
 export interface Gateway {
@@ -101,6 +104,30 @@ export async function createGateway(
     durationSeconds: RATE_WINDOW_SECONDS,
   });
   const audit = createAuditRecorder(deps.auditSink, logger, now);
+  // OAuth 2.1 for /mcp (app/gateway/oauth): needs GATEWAY_PUBLIC_URL, which names the issuer.
+  const oauth = config.oauthEnabled
+    ? await createGatewayOAuth(
+        {
+          issuer: config.publicUrl!,
+          accessTokenTtlSeconds: config.oauthAccessTokenTtlSeconds,
+          refreshTokenTtlSeconds: config.oauthRefreshTokenTtlSeconds,
+          trustProxy: config.trustProxy,
+          keyCacheTtlMs: config.keyCacheTtlMs,
+        },
+        {
+          store,
+          peppers: deps.secrets.peppers,
+          adminApiKey: deps.secrets.adminApiKey,
+          keys,
+          failures,
+          registrationLimiter: limiter({ keyPrefix: "oauth-register", points: 30, durationSeconds: 3600 }),
+          audit,
+          logger,
+          now,
+          fetch: given.oauthFetch,
+        },
+      )
+    : undefined;
   const auth = authenticate({
     keys,
     adminApiKey: deps.secrets.adminApiKey,
@@ -110,6 +137,7 @@ export async function createGateway(
     audit,
     metrics,
     logger,
+    oauth: oauth?.bearer,
   });
   const authenticated = [auth, rateLimitPerKey(perKeyCounter, metrics, logger, now)];
   const generateGuard = keyGenerationGuard({
@@ -135,6 +163,7 @@ export async function createGateway(
   app.use(httpMetrics(metrics));
   app.use(errorHandler(logger, "detail"));
   app.use(jsonNotFound());
+  if (oauth) app.use(oauth.challenge).use(oauth.authorizationServer);
   const routers = [
     healthRoutes({ version: GATEWAY_VERSION }),
     apiKeyRoutes({ config, keys, usage, tunnels, audit, authenticated, generateGuard }),
@@ -159,6 +188,7 @@ export async function createGateway(
       metrics: metrics.registry,
       coreStatus: (keyId) => coreStatus.status(keyId),
     }),
+    ...(oauth?.routers ?? []),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
 
