@@ -26,7 +26,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { filesProxyRoutes, type CoreForwarder } from "./routes/files-proxy.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
-import { createGatewayOAuth, type GatewayOAuthDeps } from "./oauth/index.js";
+import type { GatewayOAuthDeps } from "./oauth/index.js";
 import { ngrokUrlRoutes, type TunnelUrlValidator } from "./routes/ngrok-urls.js";
 import type { KeySecrets } from "./secrets-source.js";
 import { observeStore } from "./store-observer.js";
@@ -105,8 +105,11 @@ export async function createGateway(
   });
   const audit = createAuditRecorder(deps.auditSink, logger, now);
   // OAuth 2.1 for /mcp (app/gateway/oauth): needs GATEWAY_PUBLIC_URL, which names the issuer.
+  // Loaded only when on: oidc-provider warns at import time on Node 20 (it targets Node 22).
   const oauth = config.oauthEnabled
-    ? await createGatewayOAuth(
+    ? await (
+        await import("./oauth/index.js")
+      ).createGatewayOAuth(
         {
           issuer: config.publicUrl!,
           accessTokenTtlSeconds: config.oauthAccessTokenTtlSeconds,

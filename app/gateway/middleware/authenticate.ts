@@ -7,7 +7,8 @@ import { ADMIN_KEY_ID, parseApiKey } from "../keys/key-format.js";
 import type { KeyService, VerifiedKey } from "../keys/key-service.js";
 import type { UsageTracker } from "../keys/usage.js";
 import type { GatewayMetrics } from "../metrics.js";
-import { oauthBearerOf, type OAuthBearerResolver } from "../oauth/index.js";
+import { oauthBearerOf } from "../oauth/bearer-token.js";
+import type { OAuthBearerResolver } from "../oauth/token-resolver.js";
 import type { AuthFailureLimiter } from "./auth-failure-limit.js";
 
 export const ADMIN_SESSION_COOKIE = "cq_admin_session";

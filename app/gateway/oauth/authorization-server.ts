@@ -1,6 +1,7 @@
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import type { PepperRing } from "../keys/hashing.js";
 import type { RecordStore } from "../store/types.js";
+import { renderConsentProblem } from "./consent-page.js";
 import { parseAccountId, accountIdOf, type KeyAccount, type KeyAccountStatus } from "./key-account.js";
 import { RecordStoreAdapter } from "./record-store-adapter.js";
 import type { OAuthServerSecrets } from "./signing-keys.js";
@@ -116,6 +117,13 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       const account = parseAccountId(sub);
       if (!account || !(await options.accountStatus(account)).ok) return undefined;
       return { accountId: accountIdOf(account), claims: () => ({ sub }) };
+    },
+    // Errors that cannot go back to the client (unknown client, unregistered redirect URI).
+    renderError: (ctx, out) => {
+      ctx.type = "text/html; charset=utf-8";
+      ctx.body = renderConsentProblem(
+        `${String(out.error ?? "error")}: ${String(out.error_description ?? "the request is not valid")}`,
+      );
     },
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };

@@ -36,7 +36,6 @@ export function renderConsentPage(view: ConsentView): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
 <title>Authorize ${escapeHtml(view.clientName)} — CodeQuery</title>
 <style>
 body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}

@@ -185,7 +185,8 @@ export function consentRoutes(deps: ConsentRoutesDeps): Router {
 function setPageHeaders(ctx: Context): void {
   ctx.set("Content-Security-Policy", CONSENT_CSP);
   ctx.set("X-Frame-Options", "DENY");
-  ctx.set("Referrer-Policy", "no-referrer");
+  // Not "no-referrer": Chromium then sends `Origin: null` with the form, and the origin check needs it.
+  ctx.set("Referrer-Policy", "same-origin");
   ctx.set("X-Content-Type-Options", "nosniff");
   ctx.set("Cache-Control", "no-store");
 }

@@ -17,7 +17,6 @@ import { loadServerSecrets } from "./signing-keys.js";
 import { createTokenResolver, type OAuthBearerResolver } from "./token-resolver.js";
 
 export type { OAuthBearerResolver } from "./token-resolver.js";
-export { oauthBearerOf } from "./token-resolver.js";
 
 const DISCOVERY_PATHS = new Set([
   "/.well-known/oauth-authorization-server",

@@ -80,10 +80,3 @@ export function createTokenResolver(options: TokenResolverOptions): OAuthBearerR
     },
   };
 }
-
-/** The token of `Authorization: Bearer <token>` when it is not a CodeQuery API key, else undefined. */
-export function oauthBearerOf(authorization: string): string | undefined {
-  const match = /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization.trim());
-  if (!match || match[1]!.startsWith("cq_")) return undefined;
-  return match[1];
-}

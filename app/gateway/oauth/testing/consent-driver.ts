@@ -1,3 +1,11 @@
+/** Where the browser stopped: a page it shows, or the client's redirect URI it was sent to. */
+export interface BrowserStop {
+  res: Response;
+  text: string;
+  url: string;
+  redirectedToClient: string | undefined;
+}
+
 /**
  * Plays the person in a browser over plain HTTP: follows the authorization redirects with a
  * cookie jar, reads the consent page, posts the decision, and stops at the client's redirect URI.
@@ -33,12 +41,13 @@ export class ConsentBrowser {
   }
 
   /** Follows redirects from `url` until a page answers or the client's redirect URI is reached. */
-  async follow(url: string, init: Parameters<ConsentBrowser["request"]>[1] = {}) {
+  async follow(url: string, init: Parameters<ConsentBrowser["request"]>[1] = {}): Promise<BrowserStop> {
     let next = url;
     let step = await this.request(next, init);
     for (let hops = 0; hops < 10; hops++) {
       const location = step.res.headers.get("location");
-      if (step.res.status < 300 || step.res.status >= 400 || !location) return { ...step, url: next };
+      if (step.res.status < 300 || step.res.status >= 400 || !location)
+        return { ...step, url: next, redirectedToClient: undefined };
       next = new URL(location, next).toString();
       if (next.startsWith(this.clientRedirectPrefix)) return { ...step, url: next, redirectedToClient: next };
       step = await this.request(next);
