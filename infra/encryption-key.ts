@@ -1,27 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { buildKeyPolicy, type KeyPolicyInput, type KeyUseThroughService } from "./key-policy.js";
+import { buildKeyPolicy, type KeyPolicyInput } from "./key-policy.js";
 import { tagsFor, type StackTags } from "./tags.js";
-
-/** A key use whose principal may still be an output (a role created in the same run). */
-export type KeyUseArgs = Omit<KeyUseThroughService, "principalArn" | "contextValues"> & {
-  principalArn: pulumi.Input<string>;
-  contextValues: pulumi.Input<string>[];
-};
 
 export interface EncryptionKeyArgs {
   description: string;
-  accountId: pulumi.Input<string>;
-  region: string;
-  adminRoleArns: string[];
-  breakGlassRoleArn: string;
   rotationPeriodDays: number;
   deletionWindowDays: number;
-  uses: KeyUseArgs[];
-  logGroupArnPattern?: pulumi.Input<string>;
-  allowAlarmPublishing?: boolean;
-  dynamoDbGrantors?: string[];
-  allowAutoScalingVolumes?: boolean;
+  /** resolved when every principal it names exists (roles created in the same run included) */
+  policy: pulumi.Output<KeyPolicyInput>;
+  /** keep the key through `pulumi destroy` and refuse a replacement (prod) */
+  protect?: boolean;
   tags: StackTags;
 }
 
@@ -30,25 +19,13 @@ export class EncryptionKey extends pulumi.ComponentResource {
   readonly key: aws.kms.Key;
   readonly alias: aws.kms.Alias;
   readonly arn: pulumi.Output<string>;
+  /** the document given to KMS, for tests and the permission simulation */
+  readonly policyDocument: pulumi.Output<string>;
 
   constructor(name: string, args: EncryptionKeyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("codequery:infra:EncryptionKey", name, {}, opts);
-    const policy = pulumi
-      .all([args.accountId, pulumi.output(args.uses), args.logGroupArnPattern])
-      .apply(([accountId, uses, logGroupArnPattern]) => {
-        const input: KeyPolicyInput = {
-          accountId,
-          region: args.region,
-          adminRoleArns: args.adminRoleArns,
-          breakGlassRoleArn: args.breakGlassRoleArn,
-          uses,
-          logGroupArnPattern,
-          allowAlarmPublishing: args.allowAlarmPublishing,
-          dynamoDbGrantors: args.dynamoDbGrantors,
-          allowAutoScalingVolumes: args.allowAutoScalingVolumes,
-        };
-        return JSON.stringify(buildKeyPolicy(input));
-      });
+    const protect = args.protect ?? false;
+    this.policyDocument = args.policy.apply((input) => JSON.stringify(buildKeyPolicy(input)));
     this.key = new aws.kms.Key(
       `${name}-key`,
       {
@@ -60,10 +37,10 @@ export class EncryptionKey extends pulumi.ComponentResource {
         deletionWindowInDays: args.deletionWindowDays,
         // Never skip the safety check: a policy that locks everyone out must be refused by KMS.
         bypassPolicyLockoutSafetyCheck: false,
-        policy,
+        policy: this.policyDocument,
         tags: tagsFor(args.tags, name),
       },
-      { parent: this },
+      { parent: this, protect, retainOnDelete: protect },
     );
     this.alias = new aws.kms.Alias(
       `${name}-alias`,

@@ -9,6 +9,7 @@ export interface GatewayHostsArgs {
   environment: string;
   region: string;
   vpcId: pulumi.Input<string>;
+  /** private subnets: the hosts never get a public address */
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
   instanceType: string;
   minInstances: number;
@@ -27,6 +28,8 @@ export interface GatewayHostsArgs {
   alb?: { securityGroupId: pulumi.Input<string>; targetGroupArn: pulumi.Input<string> };
   /** dev only: SSH from this CIDR (otherwise SSM Session Manager) */
   sshCidr?: string;
+  /** keep the table and log group through `pulumi destroy` and refuse a replacement (prod) */
+  protect: boolean;
   tags: StackTags;
 }
 
@@ -45,6 +48,7 @@ export class GatewayHosts extends pulumi.ComponentResource {
   constructor(name: string, args: GatewayHostsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("codequery:infra:GatewayHosts", name, {}, opts);
     const child = { parent: this };
+    const kept = { parent: this, protect: args.protect, retainOnDelete: args.protect };
     const tags = (suffix: string) => tagsFor(args.tags, `${name}-${suffix}`);
 
     this.logGroup = new aws.cloudwatch.LogGroup(
@@ -55,7 +59,7 @@ export class GatewayHosts extends pulumi.ComponentResource {
         kmsKeyId: args.kmsKeyArn,
         tags: tags("logs"),
       },
-      child,
+      kept,
     );
     this.rateLimitTable = new aws.dynamodb.Table(
       `${name}-rate-limits`,
@@ -66,10 +70,10 @@ export class GatewayHosts extends pulumi.ComponentResource {
         ttl: { attributeName: "expiresAt", enabled: true },
         serverSideEncryption: { enabled: true, kmsKeyArn: args.kmsKeyArn },
         pointInTimeRecovery: { enabled: false },
-        deletionProtectionEnabled: args.environment === "prod",
+        deletionProtectionEnabled: args.environment !== "dev",
         tags: tags("rate-limits"),
       },
-      child,
+      kept,
     );
 
     const ingress: aws.types.input.ec2.SecurityGroupIngress[] = [];
@@ -157,7 +161,10 @@ export class GatewayHosts extends pulumi.ComponentResource {
         imageId: ami.id,
         instanceType: args.instanceType,
         iamInstanceProfile: { arn: args.instanceProfileArn },
-        vpcSecurityGroupIds: [this.securityGroup.id],
+        // Private subnets, and never a public address even if a subnet's default changes.
+        networkInterfaces: [
+          { deviceIndex: 0, associatePublicIpAddress: "false", securityGroups: [this.securityGroup.id] },
+        ],
         metadataOptions: {
           httpEndpoint: "enabled",
           httpTokens: "required",

@@ -10,6 +10,8 @@ export interface GatewayPermissionsArgs {
   role: aws.iam.Role;
   stateBucketArn: pulumi.Input<string>;
   secretArn: pulumi.Input<string>;
+  /** the secret's replica in the backup region (read after a regional failover) */
+  secretReplicaArn?: pulumi.Input<string>;
   rateLimitTableArn: pulumi.Input<string>;
   logGroupArn: pulumi.Input<string>;
 }
@@ -23,9 +25,17 @@ export class GatewayPermissions extends pulumi.ComponentResource {
   constructor(name: string, args: GatewayPermissionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("codequery:infra:GatewayPermissions", name, {}, opts);
     const policy = pulumi
-      .all([args.stateBucketArn, args.secretArn, args.rateLimitTableArn, args.logGroupArn])
-      .apply(([bucket, secret, table, logGroup]) =>
-        JSON.stringify(gatewayPolicy({ environment: args.environment, bucket, secret, table, logGroup })),
+      .all([
+        args.stateBucketArn,
+        args.secretArn,
+        args.secretReplicaArn,
+        args.rateLimitTableArn,
+        args.logGroupArn,
+      ])
+      .apply(([bucket, secret, secretReplica, table, logGroup]) =>
+        JSON.stringify(
+          gatewayPolicy({ environment: args.environment, bucket, secret, secretReplica, table, logGroup }),
+        ),
       );
     new aws.iam.RolePolicy(`${name}-inline`, { role: args.role.id, policy }, { parent: this });
     // Session Manager instead of SSH. AWS's managed policy: its `*` resources are what SSM requires.
@@ -42,6 +52,7 @@ export function gatewayPolicy(r: {
   environment: string;
   bucket: string;
   secret: string;
+  secretReplica?: string;
   table: string;
   logGroup: string;
 }) {
@@ -70,7 +81,7 @@ export function gatewayPolicy(r: {
         Sid: "ReadSecret",
         Effect: "Allow",
         Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-        Resource: r.secret,
+        Resource: r.secretReplica ? [r.secret, r.secretReplica] : r.secret,
       },
       {
         Sid: "RateLimitTable",

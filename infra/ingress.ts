@@ -7,10 +7,17 @@ import { GATEWAY_PORT } from "./user-data.js";
 /** TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
+/** Requests per 5 minutes from one IP before the WAF blocks it (the Gateway's own limits are per key). */
+export const WAF_RATE_LIMIT_PER_5_MINUTES = 2000;
+
 export interface IngressArgs {
   environment: string;
   vpcId: pulumi.Input<string>;
+  vpcCidr: string;
+  /** public subnets (the load balancer's only) */
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** AWS managed common rules + a per-IP rate rule in front of the load balancer */
+  waf: boolean;
   certificateArn?: string;
   domain?: string;
   accountId: pulumi.Input<string>;
@@ -36,7 +43,8 @@ export class Ingress extends pulumi.ComponentResource {
     const tags = (suffix: string) => tagsFor(args.tags, `${name}-${suffix}`);
     const https = Boolean(args.certificateArn);
 
-    this.accessLogs = this.accessLogBucket(name, args, tags("access-logs"));
+    const logs = this.accessLogBucket(name, args, tags("access-logs"));
+    this.accessLogs = logs.bucket;
     this.securityGroup = new aws.ec2.SecurityGroup(
       `${name}-alb`,
       {
@@ -66,7 +74,7 @@ export class Ingress extends pulumi.ComponentResource {
             protocol: "tcp",
             fromPort: GATEWAY_PORT,
             toPort: GATEWAY_PORT,
-            cidrBlocks: ["0.0.0.0/0"],
+            cidrBlocks: [args.vpcCidr],
           },
         ],
         tags: tags("alb"),
@@ -82,13 +90,15 @@ export class Ingress extends pulumi.ComponentResource {
         subnets: args.subnetIds,
         dropInvalidHeaderFields: true,
         desyncMitigationMode: "strictest",
-        enableDeletionProtection: args.environment === "prod",
+        enableDeletionProtection: args.environment !== "dev",
         idleTimeout: 60,
         accessLogs: { bucket: this.accessLogs.bucket, prefix: "alb", enabled: true },
         tags: tags("alb"),
       },
-      child,
+      // ELB checks at creation that it may write to the bucket: the bucket policy must exist first.
+      { parent: this, dependsOn: [logs.policy] },
     );
+    if (args.waf) this.firewall(name, args, tags("waf"));
     this.targetGroup = new aws.lb.TargetGroup(
       `${name}-gw`,
       {
@@ -145,8 +155,62 @@ export class Ingress extends pulumi.ComponentResource {
     this.registerOutputs({ url: this.url, loadBalancerArn: this.loadBalancer.arn });
   }
 
+  /** A web ACL on the load balancer: AWS's common rule set and a per-IP rate rule. */
+  private firewall(name: string, args: IngressArgs, tags: Record<string, string>): void {
+    const visibility = (metricName: string) => ({
+      cloudwatchMetricsEnabled: true,
+      sampledRequestsEnabled: true,
+      metricName,
+    });
+    const acl = new aws.wafv2.WebAcl(
+      `${name}-waf`,
+      {
+        description: `CodeQuery ${args.environment}: managed common rules and a per-IP rate limit`,
+        scope: "REGIONAL",
+        defaultAction: { allow: {} },
+        rules: [
+          {
+            name: "aws-common-rules",
+            priority: 1,
+            overrideAction: { none: {} },
+            statement: {
+              managedRuleGroupStatement: {
+                vendorName: "AWS",
+                name: "AWSManagedRulesCommonRuleSet",
+                // MCP and file-content requests may carry bodies over the rule's 8 KB: count, do not block.
+                ruleActionOverrides: [{ name: "SizeRestrictions_BODY", actionToUse: { count: {} } }],
+              },
+            },
+            visibilityConfig: visibility(`codequery-${args.environment}-common`),
+          },
+          {
+            name: "per-ip-rate-limit",
+            priority: 2,
+            action: { block: {} },
+            statement: {
+              rateBasedStatement: { limit: WAF_RATE_LIMIT_PER_5_MINUTES, aggregateKeyType: "IP" },
+            },
+            visibilityConfig: visibility(`codequery-${args.environment}-rate`),
+          },
+        ],
+        visibilityConfig: visibility(`codequery-${args.environment}-waf`),
+        tags,
+      },
+      { parent: this },
+    );
+    new aws.wafv2.WebAclAssociation(
+      `${name}-waf`,
+      { resourceArn: this.loadBalancer.arn, webAclArn: acl.arn },
+      { parent: this },
+    );
+  }
+
   /** ALB access logs only support SSE-S3, so this bucket cannot use the KMS key. */
-  private accessLogBucket(name: string, args: IngressArgs, tags: Record<string, string>): aws.s3.Bucket {
+  private accessLogBucket(
+    name: string,
+    args: IngressArgs,
+    tags: Record<string, string>,
+  ): { bucket: aws.s3.Bucket; policy: aws.s3.BucketPolicy } {
     const child = { parent: this };
     const bucket = new aws.s3.Bucket(
       `${name}-access-logs`,
@@ -185,7 +249,7 @@ export class Ingress extends pulumi.ComponentResource {
       child,
     );
     const elbAccount = aws.elb.getServiceAccountOutput({}, { parent: this });
-    new aws.s3.BucketPolicy(
+    const policy = new aws.s3.BucketPolicy(
       `${name}-access-logs-policy`,
       {
         bucket: bucket.id,
@@ -214,6 +278,6 @@ export class Ingress extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [publicAccess] },
     );
-    return bucket;
+    return { bucket, policy };
   }
 }

@@ -5,7 +5,10 @@ const base = {
   accountId: "123456789012",
   region: "eu-west-1",
   adminRoleArns: ["arn:aws:iam::123456789012:role/admin"],
-  breakGlassRoleArn: "arn:aws:iam::123456789012:role/break-glass",
+  breakGlassRoleArns: [
+    "arn:aws:iam::123456789012:role/break-glass",
+    "arn:aws:iam::123456789012:role/break-glass-2",
+  ],
   uses: [
     {
       sid: "AppThroughS3",
@@ -30,7 +33,7 @@ describe("buildKeyPolicy", () => {
     const destroyers = statements.filter((s) =>
       (s.Action as string[]).some((a) => DESTRUCTIVE_ACTIONS.includes(a)),
     );
-    expect(destroyers.map((s) => s.Principal)).toEqual([{ AWS: base.breakGlassRoleArn }]);
+    expect(destroyers.map((s) => s.Principal)).toEqual([{ AWS: base.breakGlassRoleArns }]);
     const users = statements.filter((s) =>
       ([] as string[]).concat(s.Action).some((a) => DATA_ACTIONS.includes(a)),
     );
@@ -45,12 +48,13 @@ describe("buildKeyPolicy", () => {
     });
   });
 
-  it("lets services in only with their conditions (logs by log-group ARN, alarms by source account, volumes through EC2)", () => {
+  it("lets services in only with their conditions (logs by log-group ARN, alarms by account and topic, volumes through EC2)", () => {
     const all = buildKeyPolicy({
       ...base,
       logGroupArnPattern: "arn:aws:logs:eu-west-1:123456789012:log-group:/x/*",
-      allowAlarmPublishing: true,
-      allowAutoScalingVolumes: true,
+      alarmTopicArnPattern: "arn:aws:sns:eu-west-1:123456789012:x-*",
+      autoScalingRoleArn:
+        "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
     }).Statement;
     const bySid = (sid: string) => all.find((s) => s.Sid === sid)!;
     expect(bySid("CloudWatchLogsEncryption").Condition).toEqual({
@@ -58,10 +62,33 @@ describe("buildKeyPolicy", () => {
     });
     expect(bySid("AlarmAndEventPublishing").Condition).toEqual({
       StringEquals: { "aws:SourceAccount": "123456789012" },
+      StringLike: { "kms:EncryptionContext:aws:sns:topicArn": "arn:aws:sns:eu-west-1:123456789012:x-*" },
     });
     expect(bySid("AutoScalingEncryptsVolumes").Condition).toEqual({
       StringEquals: { "kms:ViaService": "ec2.eu-west-1.amazonaws.com" },
     });
-    for (const s of all) expect(JSON.stringify(s.Principal)).not.toContain('"*"');
+    for (const s of all.filter((s) => s.Effect === "Allow"))
+      expect(JSON.stringify(s.Principal)).not.toContain('"*"');
+  });
+
+  it("names no service-linked role unless given one (an account without Auto Scaling has none)", () => {
+    expect(JSON.stringify(buildKeyPolicy(base))).not.toContain("AWSServiceRoleForAutoScaling");
+  });
+
+  it("denies grants that are not for an AWS resource, to every principal", () => {
+    const deny = buildKeyPolicy(base).Statement.find((s) => s.Sid === "DenyGrantsNotForAwsResources")!;
+    expect(deny).toMatchObject({
+      Effect: "Deny",
+      Principal: { AWS: "*" },
+      Action: "kms:CreateGrant",
+      Condition: { Bool: { "kms:GrantIsForAWSResource": false } },
+    });
+  });
+
+  it("never puts DescribeKey under an encryption-context condition (it carries no context)", () => {
+    const all = buildKeyPolicy({ ...base, describers: ["arn:aws:iam::123456789012:role/app"] }).Statement;
+    for (const s of all.filter((s) => JSON.stringify(s.Condition ?? {}).includes("EncryptionContext")))
+      expect(([] as string[]).concat(s.Action)).not.toContain("kms:DescribeKey");
+    expect(all.find((s) => s.Sid === "DescribeKeyForServiceUsers")?.Condition).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AlertTopic } from "./alert-topic.js";
 import { METRICS_NAMESPACE } from "./gateway-permissions.js";
 import { tagsFor, type StackTags } from "./tags.js";
 
@@ -12,7 +13,21 @@ export const AUTH_FAILURE_PATTERN = '{ ($.msg = "request") && ($.status = 401) }
 export const RATE_LIMITED_PATTERN = '{ ($.msg = "request") && ($.status = 429) }';
 
 export type AlarmName =
-  "statusCheck" | "cpu" | "alb5xx" | "unhealthyHosts" | "p99Latency" | "authFailures" | "rateLimited";
+  | "statusCheck"
+  | "cpu"
+  | "alb5xx"
+  | "unhealthyHosts"
+  | "p99Latency"
+  | "authFailures"
+  | "rateLimited"
+  | "replicationFailed"
+  | "replicationLatency";
+
+/** A backup that stops being made is always worth waking someone for. */
+export const ALWAYS_PAGING: AlarmName[] = ["replicationFailed", "replicationLatency"];
+
+/** Seconds a replicated version may lag before on-call hears of it (RTC's promise is 15 minutes). */
+export const REPLICATION_LATENCY_SECONDS = 900;
 
 export interface MonitoringArgs {
   environment: string;
@@ -23,6 +38,14 @@ export interface MonitoringArgs {
   autoScalingGroupName: pulumi.Input<string>;
   logGroupName: pulumi.Input<string>;
   alb?: { arnSuffix: pulumi.Input<string>; targetGroupArnSuffix: pulumi.Input<string> };
+  /** the state bucket's replication (staging, prod): its failures and latency always page */
+  replication?: {
+    sourceBucket: pulumi.Input<string>;
+    destinationBucket: pulumi.Input<string>;
+    ruleId: string;
+  };
+  /** days between scheduled rotations of the admin key and pepper (a reminder pages on-call) */
+  secretRotationDays: number;
   thresholds: {
     cpuPercent: number;
     alb5xxPerMinute: number;
@@ -56,13 +79,13 @@ export class Monitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("codequery:infra:Monitoring", name, {}, opts);
-    this.alarmTopic = this.topic(`${name}-alarms`, args);
-    this.noticeTopic = this.topic(`${name}-notices`, args);
-    new aws.sns.TopicSubscription(
-      `${name}-alarms-email`,
-      { topic: this.alarmTopic.arn, protocol: "email", endpoint: args.alarmEmail },
+    const topic = { kmsKeyArn: args.kmsKeyArn, accountId: args.accountId, tags: args.tags };
+    this.alarmTopic = new AlertTopic(
+      `${name}-alarms`,
+      { ...topic, email: args.alarmEmail },
       { parent: this },
-    );
+    ).topic;
+    this.noticeTopic = new AlertTopic(`${name}-notices`, topic, { parent: this }).topic;
 
     const namespace = METRICS_NAMESPACE(args.environment);
     for (const [metric, pattern] of [
@@ -156,6 +179,35 @@ export class Monitoring extends pulumi.ComponentResource {
         description: `p99 latency above ${t.p99LatencySeconds}s`,
       });
     }
+    if (args.replication) {
+      const r = args.replication;
+      const replication = {
+        SourceBucket: r.sourceBucket,
+        DestinationBucket: r.destinationBucket,
+        RuleId: r.ruleId,
+      };
+      this.alarm(name, "replicationFailed", args, {
+        metricName: "OperationsFailedReplication",
+        namespace: "AWS/S3",
+        dimensions: replication,
+        statistic: "Sum",
+        threshold: 0,
+        periodSeconds: 300,
+        evaluationPeriods: 1,
+        description: "a state version failed to replicate to the backup region",
+      });
+      this.alarm(name, "replicationLatency", args, {
+        metricName: "ReplicationLatency",
+        namespace: "AWS/S3",
+        dimensions: replication,
+        statistic: "Maximum",
+        threshold: REPLICATION_LATENCY_SECONDS,
+        periodSeconds: 300,
+        evaluationPeriods: 2,
+        description: `replication to the backup region lags more than ${REPLICATION_LATENCY_SECONDS / 60} minutes`,
+      });
+    }
+    this.scheduleSecretRotation(name, args);
     this.dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
       {
@@ -167,47 +219,37 @@ export class Monitoring extends pulumi.ComponentResource {
     this.registerOutputs({ alarmTopicArn: this.alarmTopic.arn, noticeTopicArn: this.noticeTopic.arn });
   }
 
-  private topic(name: string, args: MonitoringArgs): aws.sns.Topic {
-    const topic = new aws.sns.Topic(
-      name,
-      { kmsMasterKeyId: args.kmsKeyArn, tags: tagsFor(args.tags, name) },
-      { parent: this },
-    );
-    new aws.sns.TopicPolicy(
-      `${name}-policy`,
+  /**
+   * The admin key and pepper are rotated by hand (runbooks/rotate-admin-secret.md): a schedule pages
+   * on-call every `secretRotationDays`, so their age is bounded by the rotation procedure.
+   */
+  private scheduleSecretRotation(name: string, args: MonitoringArgs): void {
+    const rule = new aws.cloudwatch.EventRule(
+      `${name}-secret-rotation-due`,
       {
-        arn: topic.arn,
-        policy: pulumi.all([topic.arn, args.accountId]).apply(([arn, accountId]) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "AlarmsAndEventsPublish",
-                Effect: "Allow",
-                Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
-                Action: "sns:Publish",
-                Resource: arn,
-                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-              },
-              {
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "sns:Publish",
-                Resource: arn,
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-              },
-            ],
-          }),
-        ),
+        description: `CodeQuery ${args.environment}: the admin key and pepper are due for rotation`,
+        scheduleExpression: `rate(${args.secretRotationDays} days)`,
+        tags: tagsFor(args.tags, `${name}-secret-rotation-due`),
       },
       { parent: this },
     );
-    return topic;
+    new aws.cloudwatch.EventTarget(
+      `${name}-secret-rotation-due`,
+      {
+        rule: rule.name,
+        arn: this.alarmTopic.arn,
+        input: JSON.stringify({
+          alarm: `codequery-${args.environment}: admin key and pepper are ${args.secretRotationDays} days old`,
+          action: `make rotate-admin-secret ENV=${args.environment} ARGS='--admin --pepper' (runbooks/rotate-admin-secret.md)`,
+        }),
+      },
+      { parent: this },
+    );
   }
 
   private alarm(name: string, alarm: AlarmName, args: MonitoringArgs, spec: AlarmSpec): void {
-    const topic = args.paging.includes(alarm) ? this.alarmTopic : this.noticeTopic;
+    const pages = args.paging.includes(alarm) || ALWAYS_PAGING.includes(alarm);
+    const topic = pages ? this.alarmTopic : this.noticeTopic;
     this.alarms.push(
       new aws.cloudwatch.MetricAlarm(
         `${name}-${alarm}`,
@@ -225,7 +267,7 @@ export class Monitoring extends pulumi.ComponentResource {
           treatMissingData: "notBreaching",
           alarmActions: [topic.arn],
           okActions: [topic.arn],
-          tags: tagsFor(args.tags, `${name}-${alarm}`, { paging: String(args.paging.includes(alarm)) }),
+          tags: tagsFor(args.tags, `${name}-${alarm}`, { paging: String(pages) }),
         },
         { parent: this },
       ),

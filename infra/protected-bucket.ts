@@ -9,7 +9,22 @@ export interface ProtectedBucketArgs {
   noncurrentRetentionDays: number;
   /** a destroy must not take the state with it unless the operator empties the bucket first */
   forceDestroy?: boolean;
+  /** write-once retention of every version (only settable when the bucket is created) */
+  objectLock?: { mode: "COMPLIANCE" | "GOVERNANCE"; days: number };
+  /** more Deny statements for the bucket policy, given the bucket's ARN */
+  extraDenies?: pulumi.Input<(bucketArn: string) => BucketStatement[]>;
+  /** keep the bucket through `pulumi destroy` and refuse a replacement (prod) */
+  protect?: boolean;
   tags: StackTags;
+}
+
+export interface BucketStatement {
+  Sid: string;
+  Effect: "Deny";
+  Principal: "*";
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 /**
@@ -55,10 +70,16 @@ export class ProtectedBucket extends pulumi.ComponentResource {
   constructor(name: string, args: ProtectedBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("codequery:infra:ProtectedBucket", name, {}, opts);
     const child = { parent: this };
+    const protect = args.protect ?? false;
     this.bucket = new aws.s3.Bucket(
       name,
-      { bucketPrefix: `${name}-`, forceDestroy: args.forceDestroy ?? false, tags: tagsFor(args.tags, name) },
-      child,
+      {
+        bucketPrefix: `${name}-`,
+        forceDestroy: args.forceDestroy ?? false,
+        objectLockEnabled: args.objectLock ? true : undefined,
+        tags: tagsFor(args.tags, name),
+      },
+      { parent: this, protect, retainOnDelete: protect },
     );
     this.name = this.bucket.bucket;
     this.arn = this.bucket.arn;
@@ -81,17 +102,21 @@ export class ProtectedBucket extends pulumi.ComponentResource {
       child,
     );
     const publicAccess = lockDownBucket(name, this.bucket, child);
-    this.policy = new aws.s3.BucketPolicy(
-      `${name}-policy`,
-      {
-        bucket: this.bucket.id,
-        policy: pulumi
-          .all([this.bucket.arn, args.kmsKeyArn])
-          .apply(([arn, keyArn]) => JSON.stringify(protectedBucketPolicy(arn, keyArn))),
-      },
-      { parent: this, dependsOn: [publicAccess] },
-    );
-    new aws.s3.BucketLifecycleConfiguration(
+    const settings: pulumi.Resource[] = [publicAccess, this.versioning];
+    if (args.objectLock) {
+      settings.push(
+        new aws.s3.BucketObjectLockConfiguration(
+          `${name}-object-lock`,
+          {
+            bucket: this.bucket.id,
+            objectLockEnabled: "Enabled",
+            rule: { defaultRetention: { mode: args.objectLock.mode, days: args.objectLock.days } },
+          },
+          { parent: this, dependsOn: [this.versioning] },
+        ),
+      );
+    }
+    const lifecycle = new aws.s3.BucketLifecycleConfiguration(
       `${name}-lifecycle`,
       {
         bucket: this.bucket.id,
@@ -112,6 +137,23 @@ export class ProtectedBucket extends pulumi.ComponentResource {
         ],
       },
       { parent: this, dependsOn: [this.versioning] },
+    );
+    // Last: a policy may deny the very settings above to everyone but a few roles.
+    this.policy = new aws.s3.BucketPolicy(
+      `${name}-policy`,
+      {
+        bucket: this.bucket.id,
+        policy: pulumi
+          .all([this.bucket.arn, args.kmsKeyArn, args.extraDenies])
+          .apply(([arn, keyArn, extraDenies]) => {
+            const policy = protectedBucketPolicy(arn, keyArn);
+            return JSON.stringify({
+              ...policy,
+              Statement: [...policy.Statement, ...(extraDenies ? extraDenies(arn) : [])],
+            });
+          }),
+      },
+      { parent: this, dependsOn: [...settings, lifecycle] },
     );
     this.registerOutputs({ name: this.name, arn: this.arn });
   }

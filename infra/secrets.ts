@@ -11,9 +11,13 @@ export interface GatewaySecretArgs {
   environment: string;
   kmsKeyArn: pulumi.Input<string>;
   gatewayRoleArn: pulumi.Input<string>;
-  /** runbooks (rotate-admin-secret) write new versions with this role */
-  breakGlassRoleArn: string;
+  /** runbooks (rotate-admin-secret) write new versions with these roles */
+  breakGlassRoleArns: string[];
   recoveryWindowDays: number;
+  /** a read-only replica in the backup region, under the backup key: losing the pepper loses every key */
+  replica?: { region: string; kmsKeyArn: pulumi.Input<string> };
+  /** keep the secret through `pulumi destroy` and refuse a replacement (prod) */
+  protect: boolean;
   tags: StackTags;
 }
 
@@ -25,6 +29,8 @@ export interface GatewaySecretArgs {
 export class GatewaySecret extends pulumi.ComponentResource {
   readonly secret: aws.secretsmanager.Secret;
   readonly arn: pulumi.Output<string>;
+  /** the replica's ARN: the same name and suffix in the backup region */
+  readonly replicaArn?: pulumi.Output<string>;
 
   constructor(name: string, args: GatewaySecretArgs, opts?: pulumi.ComponentResourceOptions) {
     super("codequery:infra:GatewaySecret", name, {}, opts);
@@ -35,11 +41,20 @@ export class GatewaySecret extends pulumi.ComponentResource {
         description: "CodeQuery Gateway admin key and key pepper",
         kmsKeyId: args.kmsKeyArn,
         recoveryWindowInDays: args.recoveryWindowDays,
+        replicas: args.replica
+          ? [{ region: args.replica.region, kmsKeyId: args.replica.kmsKeyArn }]
+          : undefined,
         tags: tagsFor(args.tags, secretName(args.environment)),
       },
-      { parent: this },
+      { parent: this, protect: args.protect, retainOnDelete: args.protect },
     );
     this.arn = this.secret.arn;
+    const replica = args.replica;
+    if (replica)
+      this.replicaArn = this.secret.arn.apply((arn) => {
+        const region = arn.split(":")[3]!;
+        return arn.replace(`:secretsmanager:${region}:`, `:secretsmanager:${replica.region}:`);
+      });
     new aws.secretsmanager.SecretPolicy(
       `${name}-policy`,
       {
@@ -47,7 +62,7 @@ export class GatewaySecret extends pulumi.ComponentResource {
         blockPublicPolicy: true,
         policy: pulumi
           .output(args.gatewayRoleArn)
-          .apply((gatewayRoleArn) => JSON.stringify(secretPolicy(gatewayRoleArn, args.breakGlassRoleArn))),
+          .apply((gatewayRoleArn) => JSON.stringify(secretPolicy(gatewayRoleArn, args.breakGlassRoleArns))),
       },
       { parent: this },
     );
@@ -55,7 +70,7 @@ export class GatewaySecret extends pulumi.ComponentResource {
   }
 }
 
-export function secretPolicy(gatewayRoleArn: string, breakGlassRoleArn: string) {
+export function secretPolicy(gatewayRoleArn: string, breakGlassRoleArns: string[]) {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -69,7 +84,7 @@ export function secretPolicy(gatewayRoleArn: string, breakGlassRoleArn: string) 
       {
         Sid: "BreakGlassRotates",
         Effect: "Allow",
-        Principal: { AWS: breakGlassRoleArn },
+        Principal: { AWS: breakGlassRoleArns },
         Action: [
           "secretsmanager:GetSecretValue",
           "secretsmanager:DescribeSecret",
@@ -85,7 +100,16 @@ export function secretPolicy(gatewayRoleArn: string, breakGlassRoleArn: string) 
         Principal: "*",
         Action: "secretsmanager:GetSecretValue",
         Resource: "*",
-        Condition: { ArnNotEquals: { "aws:PrincipalArn": [gatewayRoleArn, breakGlassRoleArn] } },
+        Condition: { ArnNotEquals: { "aws:PrincipalArn": [gatewayRoleArn, ...breakGlassRoleArns] } },
+      },
+      {
+        // Deleting the secret loses the pepper, hence every API key: break-glass only.
+        Sid: "DenyDeleteToEveryoneElse",
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["secretsmanager:DeleteSecret", "secretsmanager:RemoveRegionsFromReplication"],
+        Resource: "*",
+        Condition: { ArnNotEquals: { "aws:PrincipalArn": breakGlassRoleArns } },
       },
     ],
   };

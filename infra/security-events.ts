@@ -4,13 +4,47 @@ import { tagsFor, type StackTags } from "./tags.js";
 
 export interface SecurityEventsArgs {
   environment: string;
+  /** a topic in the same region as the rules (EventBridge targets are regional) */
   topicArn: pulumi.Input<string>;
   kmsKeyArn: pulumi.Input<string>;
   bucketNames: pulumi.Input<string>[];
+  /** the secret (or its replica) in this region */
   secretArn: pulumi.Input<string>;
-  gatewayRoleName: pulumi.Input<string>;
+  /** IAM and root sign-in events: watch them where CloudTrail delivers them (us-east-1), once */
+  global?: { gatewayRoleName: pulumi.Input<string> };
   tags: StackTags;
 }
+
+/** Key events that make data unreadable or change who may read it. */
+export const KEY_EVENTS = ["DisableKey", "ScheduleKeyDeletion", "PutKeyPolicy", "CreateGrant", "DeleteAlias"];
+/** Bucket changes that weaken protection, or could erase the history or its copy. */
+export const BUCKET_EVENTS = [
+  "PutBucketPolicy",
+  "DeleteBucketPolicy",
+  "PutBucketAcl",
+  "PutBucketPublicAccessBlock",
+  "DeleteBucketPublicAccessBlock",
+  "PutBucketEncryption",
+  "DeleteBucketEncryption",
+  "PutBucketVersioning",
+  "PutBucketLifecycle",
+  "DeleteBucketLifecycle",
+  "PutBucketReplication",
+  "DeleteBucketReplication",
+  "PutObjectLockConfiguration",
+  "DeleteBucket",
+];
+export const SECRET_EVENTS = [
+  "PutSecretValue",
+  "UpdateSecret",
+  "DeleteSecret",
+  "RestoreSecret",
+  "PutResourcePolicy",
+  "DeleteResourcePolicy",
+  "RotateSecret",
+  "RemoveRegionsFromReplication",
+  "StopReplicationToReplica",
+];
 
 const cloudTrail = (source: string, detail: Record<string, unknown>) => ({
   source: [source],
@@ -29,57 +63,41 @@ export class SecurityEvents extends pulumi.ComponentResource {
     super("codequery:infra:SecurityEvents", name, {}, opts);
     const rules: Record<string, { description: string; pattern: pulumi.Input<unknown> }> = {
       "kms-key-disabled": {
-        description: "the KMS key is disabled, scheduled for deletion or its policy changed",
-        pattern: pulumi
-          .output(args.kmsKeyArn)
-          .apply((keyArn) =>
-            cloudTrail("aws.kms", {
-              eventSource: ["kms.amazonaws.com"],
-              eventName: ["DisableKey", "ScheduleKeyDeletion", "PutKeyPolicy"],
-              resources: { ARN: [keyArn] },
-            }),
-          ),
+        description: "the KMS key is disabled, scheduled for deletion, re-policied or granted",
+        pattern: pulumi.output(args.kmsKeyArn).apply((keyArn) =>
+          cloudTrail("aws.kms", {
+            eventSource: ["kms.amazonaws.com"],
+            eventName: KEY_EVENTS,
+            resources: { ARN: [keyArn] },
+          }),
+        ),
       },
       "bucket-policy-changed": {
-        description: "a state bucket's policy, ACL, public access block or encryption changed",
+        description:
+          "a state or backup bucket's policy, ACL, public access block, encryption, versioning, lifecycle, replication or Object Lock changed",
         pattern: pulumi.all(args.bucketNames).apply((buckets) =>
           cloudTrail("aws.s3", {
             eventSource: ["s3.amazonaws.com"],
-            eventName: [
-              "PutBucketPolicy",
-              "DeleteBucketPolicy",
-              "PutBucketAcl",
-              "PutBucketPublicAccessBlock",
-              "DeleteBucketPublicAccessBlock",
-              "PutBucketEncryption",
-              "DeleteBucketEncryption",
-              "PutBucketVersioning",
-            ],
+            eventName: BUCKET_EVENTS,
             requestParameters: { bucketName: buckets },
           }),
         ),
       },
       "secret-changed": {
-        description: "the Gateway secret changed, was deleted or its policy changed",
+        description: "the Gateway secret changed, was deleted, lost its replica or its policy changed",
         pattern: pulumi.output(args.secretArn).apply((secretArn) =>
           cloudTrail("aws.secretsmanager", {
             eventSource: ["secretsmanager.amazonaws.com"],
-            eventName: [
-              "PutSecretValue",
-              "UpdateSecret",
-              "DeleteSecret",
-              "RestoreSecret",
-              "PutResourcePolicy",
-              "DeleteResourcePolicy",
-              "RotateSecret",
-            ],
+            eventName: SECRET_EVENTS,
             requestParameters: { secretId: [secretArn, { prefix: `codequery/${args.environment}/` }] },
           }),
         ),
       },
-      "gateway-role-changed": {
+    };
+    if (args.global) {
+      rules["gateway-role-changed"] = {
         description: "the Gateway role's permissions or trust changed",
-        pattern: pulumi.output(args.gatewayRoleName).apply((roleName) =>
+        pattern: pulumi.output(args.global.gatewayRoleName).apply((roleName) =>
           cloudTrail("aws.iam", {
             eventSource: ["iam.amazonaws.com"],
             eventName: [
@@ -93,15 +111,15 @@ export class SecurityEvents extends pulumi.ComponentResource {
             requestParameters: { roleName: [roleName] },
           }),
         ),
-      },
-      "root-account-used": {
+      };
+      rules["root-account-used"] = {
         description: "the account root user signed in or called an API",
         pattern: {
           "detail-type": ["AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail"],
           detail: { userIdentity: { type: ["Root"] } },
         },
-      },
-    };
+      };
+    }
     for (const [rule, { description, pattern }] of Object.entries(rules)) {
       const eventRule = new aws.cloudwatch.EventRule(
         `${name}-${rule}`,

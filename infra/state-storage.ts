@@ -14,13 +14,61 @@ export interface BackupReplicationArgs {
   /** provider for the backup region */
   provider: aws.Provider;
   role: aws.iam.Role;
-  accountId: pulumi.Input<string>;
-  adminRoleArns: string[];
-  breakGlassRoleArn: string;
-  rotationPeriodDays: number;
-  deletionWindowDays: number;
+  /** the backup key, created by the program before the storage (its policy names the buckets by prefix) */
+  key: EncryptionKey;
+  /** the backup region's administrators and the break-glass roles: the only ones who may change the copy */
+  controllerRoleArns: string[];
+  /** Object Lock retention of every replicated version */
+  lock: { mode: "COMPLIANCE" | "GOVERNANCE"; days: number };
   /** S3 Replication Time Control: 99.99% of objects replicated within 15 minutes */
   replicationTimeControl: boolean;
+}
+
+/** Changes to the backup copy (or its rules) that only its controllers may make. */
+export const BACKUP_CONTROL_ACTIONS = [
+  "s3:PutBucketPolicy",
+  "s3:DeleteBucketPolicy",
+  "s3:PutBucketObjectLockConfiguration",
+  "s3:PutLifecycleConfiguration",
+  "s3:PutBucketVersioning",
+  "s3:PutReplicationConfiguration",
+  "s3:PutEncryptionConfiguration",
+  "s3:PutBucketPublicAccessBlock",
+  "s3:DeleteBucket",
+];
+export const BACKUP_OBJECT_ACTIONS = [
+  "s3:PutObject",
+  "s3:DeleteObject",
+  "s3:DeleteObjectVersion",
+  "s3:BypassGovernanceRetention",
+  "s3:PutObjectRetention",
+  "s3:PutObjectLegalHold",
+];
+
+/**
+ * Deny statements of the backup bucket: nobody but its controllers writes, deletes or re-rules it.
+ * Replication writes with s3:ReplicateObject, which stays open to the replication role's own policy.
+ */
+export function backupBucketDenies(controllerRoleArns: string[]) {
+  const others = { ArnNotLike: { "aws:PrincipalArn": controllerRoleArns } };
+  return (arn: string) => [
+    {
+      Sid: "OnlyBackupControllersChangeTheBucket",
+      Effect: "Deny" as const,
+      Principal: "*" as const,
+      Action: BACKUP_CONTROL_ACTIONS,
+      Resource: arn,
+      Condition: others,
+    },
+    {
+      Sid: "OnlyBackupControllersWriteOrDeleteObjects",
+      Effect: "Deny" as const,
+      Principal: "*" as const,
+      Action: BACKUP_OBJECT_ACTIONS,
+      Resource: `${arn}/*`,
+      Condition: others,
+    },
+  ];
 }
 
 export interface StateStorageArgs {
@@ -29,6 +77,8 @@ export interface StateStorageArgs {
   kmsKeyArn: pulumi.Input<string>;
   retentionDays: number;
   backup?: BackupReplicationArgs;
+  /** keep the buckets through `pulumi destroy` and refuse a replacement (prod) */
+  protect: boolean;
   tags: StackTags;
 }
 
@@ -37,48 +87,38 @@ export class StateStorage extends pulumi.ComponentResource {
   readonly state: ProtectedBucket;
   readonly backup?: ProtectedBucket;
   readonly backupKey?: EncryptionKey;
+  /** the replication rule's id, a dimension of the replication metrics */
+  static readonly RULE_ID = "state-to-backup-region";
 
   constructor(name: string, args: StateStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("codequery:infra:StateStorage", name, {}, opts);
     this.state = new ProtectedBucket(
       stateBucketPrefix(args.environment),
-      { kmsKeyArn: args.kmsKeyArn, noncurrentRetentionDays: args.retentionDays, tags: args.tags },
+      {
+        kmsKeyArn: args.kmsKeyArn,
+        noncurrentRetentionDays: args.retentionDays,
+        protect: args.protect,
+        tags: args.tags,
+      },
       { parent: this },
     );
     if (args.backup) {
       const b = args.backup;
-      const backupOpts = { parent: this, provider: b.provider };
-      const backupPrefix = backupBucketPrefix(args.environment);
-      this.backupKey = new EncryptionKey(
-        `codequery-${args.environment}-backup`,
+      this.backupKey = b.key;
+      this.backup = new ProtectedBucket(
+        backupBucketPrefix(args.environment),
         {
-          description: `CodeQuery ${args.environment} state backups (${b.region})`,
-          accountId: b.accountId,
-          region: b.region,
-          adminRoleArns: b.adminRoleArns,
-          breakGlassRoleArn: b.breakGlassRoleArn,
-          rotationPeriodDays: b.rotationPeriodDays,
-          deletionWindowDays: b.deletionWindowDays,
-          uses: [
-            {
-              sid: "ReplicationWritesThroughS3",
-              principalArn: b.role.arn,
-              service: "s3",
-              actions: ["kms:Encrypt", "kms:GenerateDataKey*"],
-              contextKey: "aws:s3:arn",
-              contextValues: [bucketArnPattern(backupPrefix)],
-            },
-          ],
+          kmsKeyArn: b.key.arn,
+          // A version is locked for lock.days from its creation, so it is never noncurrent-expired sooner.
+          noncurrentRetentionDays: b.lock.days,
+          objectLock: b.lock,
+          extraDenies: backupBucketDenies(b.controllerRoleArns),
+          protect: args.protect,
           tags: args.tags,
         },
-        backupOpts,
+        { parent: this, provider: b.provider },
       );
-      this.backup = new ProtectedBucket(
-        backupPrefix,
-        { kmsKeyArn: this.backupKey.arn, noncurrentRetentionDays: args.retentionDays, tags: args.tags },
-        backupOpts,
-      );
-      this.replicate(name, args, b, this.backup, this.backupKey);
+      this.replicate(name, args, b, this.backup, b.key);
     }
     this.registerOutputs({ stateBucketName: this.state.name, backupBucketName: this.backup?.name });
   }
@@ -109,13 +149,15 @@ export class StateStorage extends pulumi.ComponentResource {
                 "s3:GetObjectVersionForReplication",
                 "s3:GetObjectVersionAcl",
                 "s3:GetObjectVersionTagging",
+                "s3:GetObjectRetention",
+                "s3:GetObjectLegalHold",
               ],
               Resource: `${source}/*`,
             },
             {
               Sid: "WriteReplicas",
               Effect: "Allow",
-              Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+              Action: ["s3:ReplicateObject", "s3:ReplicateTags"],
               Resource: `${destination}/*`,
             },
             {
@@ -153,20 +195,20 @@ export class StateStorage extends pulumi.ComponentResource {
         role: b.role.arn,
         rules: [
           {
-            id: "state-to-backup-region",
+            id: StateStorage.RULE_ID,
             status: "Enabled",
             filter: {},
-            deleteMarkerReplication: { status: "Enabled" },
+            // A delete in the primary (a bug, an attacker) must not reach the copy.
+            deleteMarkerReplication: { status: "Disabled" },
             sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
             destination: {
               bucket: backup.arn,
               storageClass: "STANDARD",
               encryptionConfiguration: { replicaKmsKeyId: backupKey.arn },
+              // Metrics (failed operations, latency) feed the replication alarms; RTC adds the 15-minute SLA.
+              metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
               ...(b.replicationTimeControl
-                ? {
-                    replicationTime: { status: "Enabled", time: { minutes: 15 } },
-                    metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
-                  }
+                ? { replicationTime: { status: "Enabled", time: { minutes: 15 } } }
                 : {}),
             },
           },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { policies, resourcePolicies, stackPolicies } from "./policies.js";
 import { evaluateResourcePolicy, evaluateStackPolicy, type ResourceUnderTest } from "./testing/evaluate.js";
+import { resilienceCases } from "./testing/resilience-cases.js";
 
 const TAGS = { project: "codequery", environment: "prod", owner: "platform-team" };
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/k";
@@ -304,6 +305,7 @@ const cases: Record<string, { bad: ResourceUnderTest[]; good: ResourceUnderTest[
     message:
       /bucket bad has no (BucketServerSideEncryptionConfiguration|BucketPublicAccessBlock|BucketOwnershipControls|BucketPolicy)\./,
   },
+  ...resilienceCases,
 };
 
 async function evaluate(name: string, resources: ResourceUnderTest[]) {

@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import * as ops from "./operations-policies.js";
+import * as res from "./resilience-policies.js";
 import * as sec from "./security-policies.js";
 
 /** Every policy of the CodeQuery pack, as plain objects (tests evaluate them without a PolicyPack). */
@@ -23,8 +24,21 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
   ops.dynamoDbEncryption,
   ops.logGroupProtection,
   ops.encryptedMessagingAndSecrets,
+  res.kmsTwoBreakGlass,
+  res.kmsGrantsForAwsResourcesOnly,
+  res.kmsDescribeKeyWithoutContext,
+  res.backupObjectLock,
+  res.replicationKeepsDeletesOut,
+  res.noPublicIps,
+  res.prodStateProtected,
+  res.deletionProtection,
+  res.secretReplicated,
 ];
 
-export const stackPolicies: StackValidationPolicy[] = [sec.s3BucketsFullyProtected];
+export const stackPolicies: StackValidationPolicy[] = [
+  sec.s3BucketsFullyProtected,
+  res.vpcFlowLogs,
+  res.albWaf,
+];
 
 export const policies = [...resourcePolicies, ...stackPolicies];

@@ -137,7 +137,21 @@ await runCli(
     if ((needsEnable || needsRotate) && !(await ctx.confirm(`Apply to ${keyId} in ${ctx.env}`))) {
       throw new RunbookError("cancelled: nothing changed");
     }
-    const audit = await openRunbookAudit(NAME, settings, { s3 });
+    const gatewayAudit = await openRunbookAudit(NAME, settings, { s3 });
+    // Key administrators may not use the key for data, so S3 refuses them an encrypted audit record:
+    // CloudTrail holds the KMS call with the caller; say so instead of failing after the change.
+    const audit = {
+      async record(action: string, target: string, detail: Record<string, unknown>) {
+        try {
+          await gatewayAudit.record(action, target, detail);
+        } catch (error) {
+          if ((error as { name?: string }).name !== "AccessDenied") throw error;
+          out.warn(
+            `${action} not written to ${gatewayAudit.where}: this role may not use the key for data; CloudTrail records the KMS call`,
+          );
+        }
+      },
+    };
     if (needsEnable) {
       await kms.send(new EnableKeyRotationCommand({ KeyId: keyId, RotationPeriodInDays: n.data.period }));
       await audit.record("kms.enable_rotation", keyId, { period_days: n.data.period });

@@ -119,8 +119,23 @@ const schema = z
         .min(1, "expected at least one IAM role ARN"),
       "a list of IAM role ARNs",
     ),
-    breakGlassRoleArn: roleArn,
+    breakGlassRoleArns: json(
+      z
+        .array(roleArn, { error: "expected a list of IAM role ARNs" })
+        .min(2, "expected at least two break-glass roles: losing one must not lock the key")
+        .refine((arns) => new Set(arns).size === arns.length, "expected distinct roles"),
+      "a list of IAM role ARNs",
+    ),
     deployerRoleArn: roleArn,
+    backupAdminRoleArns: json(
+      z
+        .array(roleArn, { error: "expected a list of IAM role ARNs" })
+        .min(1, "expected at least one IAM role ARN"),
+      "a list of IAM role ARNs",
+    ).optional(),
+    backupRetentionDays: wholeNumber(1, 3650).optional(),
+    vpcCidr: z.cidrv4({ error: "expected an IPv4 CIDR like 10.20.0.0/16" }).default("10.20.0.0/16"),
+    secretRotationDays: wholeNumber(7, 365).default(90),
     domain: z
       .string()
       .regex(
@@ -133,16 +148,6 @@ const schema = z
     hostedCore: bool(false),
     enableAlb: bool(false),
     detailedMonitoring: bool(false),
-    vpcId: z
-      .string()
-      .regex(/^vpc-[0-9a-f]+$/, "expected a VPC id like vpc-0abc")
-      .optional(),
-    subnetIds: json(
-      z
-        .array(z.string().regex(/^subnet-[0-9a-f]+$/, "expected subnet ids"))
-        .min(2, "expected at least two subnets in two AZs"),
-      "a list of subnet ids",
-    ).optional(),
     artifactPath: z.string().min(1).default("dist/release/codequery-release.tar.gz"),
     alarms: json(alarmsSchema, "an object of alarm thresholds"),
   })
@@ -170,7 +175,37 @@ const schema = z
         "must not be one of adminRoleArns: administrators may not use the key, and the deployer uploads the encrypted release",
       );
     }
-    if (c.vpcId && !c.subnetIds) issue("subnetIds", "give the subnets when vpcId is set");
+    const distinct = (key: string, roles: string[], others: string[], why: string) => {
+      if (roles.some((r) => others.includes(r))) issue(key, why);
+    };
+    distinct(
+      "breakGlassRoleArns",
+      c.breakGlassRoleArns,
+      [...c.adminRoleArns, c.deployerRoleArn],
+      "must not include an administrator or the deployer role (break-glass stays a separate identity)",
+    );
+    if (c.environment !== "dev") {
+      if (!c.backupAdminRoleArns)
+        issue(
+          "backupAdminRoleArns",
+          "is required in staging and prod (the backup region's own administrators)",
+        );
+      else
+        distinct(
+          "backupAdminRoleArns",
+          c.backupAdminRoleArns,
+          [...c.adminRoleArns, c.deployerRoleArn],
+          "must differ from adminRoleArns and deployerRoleArn: one stolen role must not control both regions",
+        );
+      if (!c.backupRetentionDays)
+        issue(
+          "backupRetentionDays",
+          "is required in staging and prod (Object Lock retention of the backup copy)",
+        );
+    }
+    const mask = Number(c.vpcCidr.split("/")[1]);
+    if (mask > 20)
+      issue("vpcCidr", "expected a /16 to /20 network (four /22 subnets or larger are carved from it)");
   });
 
 type ParsedConfig = z.output<typeof schema>;
@@ -181,6 +216,10 @@ export interface StackConfig extends Omit<ParsedConfig, "aws:region"> {
   albEnabled: boolean;
   /** cross-region replication of the state bucket (staging, prod) */
   replicationEnabled: boolean;
+  /** Object Lock mode of the backup copy: COMPLIANCE in prod (nobody can shorten it), GOVERNANCE elsewhere */
+  backupLockMode: "COMPLIANCE" | "GOVERNANCE";
+  /** prod keeps its stateful resources through a destroy or a replacement (protect + retainOnDelete) */
+  protectState: boolean;
   tags: { project: string; environment: Environment; owner: string };
 }
 
@@ -223,6 +262,8 @@ export function loadStackConfig(read: (qualifiedKey: string) => string | undefin
     region,
     albEnabled,
     replicationEnabled: rest.environment !== "dev",
+    backupLockMode: rest.environment === "prod" ? "COMPLIANCE" : "GOVERNANCE",
+    protectState: rest.environment === "prod",
     tags: { project: PROJECT, environment: rest.environment, owner: rest.owner },
   };
 }

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { stackInvariants } from "./testing/invariants.js";
+import { permissionInvariants } from "./testing/permissions.js";
 import { runStack, type StackRun } from "./testing/run-stack.js";
 
 // One stack per test file: the Pulumi runtime keeps global state per process.
@@ -10,6 +11,7 @@ beforeAll(async () => {
 
 describe("dev stack under mocks", () => {
   stackInvariants("dev", () => run);
+  permissionInvariants("dev", () => run);
 
   it("runs one host, no load balancer, no replication", () => {
     expect(run.one("aws:autoscaling/group:Group").inputs).toMatchObject({

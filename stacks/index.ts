@@ -31,3 +31,5 @@ export const rateLimitTableName = outputs.rateLimitTableName;
 export const logGroupName = outputs.logGroupName;
 export const releaseKey = outputs.releaseKey;
 export const gatewayRoleArn = outputs.gatewayRoleArn;
+export const backupKmsKeyArn = outputs.backupKmsKeyArn;
+export const vpcId = outputs.vpcId;

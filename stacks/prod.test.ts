@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { stackInvariants } from "./testing/invariants.js";
-import { replicatedStackInvariants } from "./testing/replicated-stack.js";
+import { permissionInvariants } from "./testing/permissions.js";
+import { backupInvariants, replicatedStackInvariants } from "./testing/replicated-stack.js";
 import { runStack, type StackRun } from "./testing/run-stack.js";
 
 // One stack per test file: the Pulumi runtime keeps global state per process.
@@ -11,12 +12,26 @@ beforeAll(async () => {
 
 describe("prod stack under mocks", () => {
   stackInvariants("prod", () => run);
+  permissionInvariants("prod", () => run, { document: true });
   replicatedStackInvariants("prod", () => run);
+  backupInvariants("prod", () => run);
 
   it("runs at least two hosts across two availability zones' subnets", () => {
     const asg = run.one("aws:autoscaling/group:Group").inputs;
     expect(asg.minSize).toBeGreaterThanOrEqual(2);
-    expect(asg.vpcZoneIdentifiers).toEqual(["subnet-0aaa1111", "subnet-0bbb2222"]);
+    const privateSubnets = run
+      .ofType("aws:ec2/subnet:Subnet")
+      .filter((s) => s.name.includes("-private-"))
+      .map((s) => s.id);
+    expect(asg.vpcZoneIdentifiers).toEqual(privateSubnets);
+    expect(
+      new Set(
+        run
+          .ofType("aws:ec2/subnet:Subnet")
+          .filter((s) => s.name.includes("-private-"))
+          .map((s) => s.inputs.availabilityZone),
+      ).size,
+    ).toBe(2);
   });
 
   it("turns on detailed monitoring, deletion protection and 15-minute replication time control", () => {
@@ -38,6 +53,8 @@ describe("prod stack under mocks", () => {
       "authFailures",
       "cpu",
       "p99Latency",
+      "replicationFailed",
+      "replicationLatency",
       "statusCheck",
       "unhealthyHosts",
     ]);

@@ -1,17 +1,22 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AlertTopic } from "../infra/alert-topic.js";
+import { AutoScalingServiceRole } from "../infra/auto-scaling-role.js";
 import { EncryptionKey } from "../infra/encryption-key.js";
 import { GatewayHosts } from "../infra/gateway-hosts.js";
 import { GatewayPermissions } from "../infra/gateway-permissions.js";
 import { Identities } from "../infra/identities.js";
 import { Ingress } from "../infra/ingress.js";
 import { Monitoring } from "../infra/monitoring.js";
+import { Network } from "../infra/network.js";
+import { OperatorAccess } from "../infra/operator-access.js";
 import { ReleaseArtifact } from "../infra/release-artifact.js";
-import { GatewaySecret, secretArnPattern } from "../infra/secrets.js";
+import { GatewaySecret } from "../infra/secrets.js";
 import { SecurityEvents } from "../infra/security-events.js";
 import { GATEWAY_PORT } from "../infra/user-data.js";
-import { StateStorage, bucketArnPattern, stateBucketPrefix } from "../infra/state-storage.js";
+import { StateStorage } from "../infra/state-storage.js";
 import type { StackConfig } from "./config.js";
+import { backupKeyPolicy, primaryKeyPolicy } from "./key-policies.js";
 
 /** Composes the infra/ components for one environment and returns the stack outputs. */
 export function createStack(config: StackConfig) {
@@ -23,9 +28,7 @@ export function createStack(config: StackConfig) {
     defaultTags: { tags: config.tags },
   });
   const opts = { provider };
-  const identity = aws.getCallerIdentityOutput({}, opts);
-  const accountId = identity.accountId;
-  const network = lookupNetwork(config, opts);
+  const accountId = aws.getCallerIdentityOutput({}, opts).accountId;
 
   const identities = new Identities(
     prefix,
@@ -33,87 +36,25 @@ export function createStack(config: StackConfig) {
     opts,
   );
   const gatewayRoleArn = identities.gatewayRole.arn;
-  const stateBuckets = bucketArnPattern(stateBucketPrefix(env));
+  // Looked up, or created in a fresh account, before the key whose policy names it.
+  const autoScaling = new AutoScalingServiceRole(prefix, opts);
   const key = new EncryptionKey(
     prefix,
     {
       description: `CodeQuery ${env}: Gateway state, secret, logs, alarms`,
-      accountId,
-      region: config.region,
-      adminRoleArns: config.adminRoleArns,
-      breakGlassRoleArn: config.breakGlassRoleArn,
       rotationPeriodDays: config.kmsRotationPeriodDays,
       deletionWindowDays: config.kmsDeletionWindowDays,
-      uses: [
-        {
-          sid: "GatewayUseThroughS3",
-          principalArn: gatewayRoleArn,
-          service: "s3",
-          actions: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
-          contextKey: "aws:s3:arn",
-          contextValues: [stateBuckets],
-        },
-        {
-          sid: "GatewayUseThroughSecretsManager",
-          principalArn: gatewayRoleArn,
-          service: "secretsmanager",
-          actions: ["kms:Decrypt", "kms:DescribeKey"],
-          contextKey: "SecretARN",
-          contextValues: [accountId.apply((a) => secretArnPattern(env, config.region, a))],
-        },
-        {
-          sid: "GatewayUseThroughDynamoDB",
-          principalArn: gatewayRoleArn,
-          service: "dynamodb",
-          actions: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
-          contextKey: "aws:dynamodb:tableName",
-          contextValues: [`${prefix}-*`],
-        },
-        // `pulumi up` uploads the release artifact encrypted with the key: the deployer may only create data keys for it.
-        {
-          sid: "DeployerWritesReleasesThroughS3",
-          principalArn: config.deployerRoleArn,
-          service: "s3",
-          actions: ["kms:GenerateDataKey"],
-          contextKey: "aws:s3:arn",
-          contextValues: [stateBuckets],
-        },
-        // Runbooks (restore, rotate-admin-secret) run as break-glass: they read state and write the secret.
-        {
-          sid: "BreakGlassUseThroughS3",
-          principalArn: config.breakGlassRoleArn,
-          service: "s3",
-          actions: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"],
-          contextKey: "aws:s3:arn",
-          contextValues: [stateBuckets],
-        },
-        {
-          sid: "BreakGlassUseThroughSecretsManager",
-          principalArn: config.breakGlassRoleArn,
-          service: "secretsmanager",
-          actions: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"],
-          contextKey: "SecretARN",
-          contextValues: [accountId.apply((a) => secretArnPattern(env, config.region, a))],
-        },
-        ...(identities.replicationRole
-          ? [
-              {
-                sid: "ReplicationReadsThroughS3",
-                principalArn: identities.replicationRole.arn,
-                service: "s3" as const,
-                actions: ["kms:Decrypt"],
-                contextKey: "aws:s3:arn",
-                contextValues: [stateBuckets],
-              },
-            ]
-          : []),
-      ],
-      logGroupArnPattern: accountId.apply(
-        (a) => `arn:aws:logs:${config.region}:${a}:log-group:/codequery/${env}/*`,
-      ),
-      allowAlarmPublishing: true,
-      allowAutoScalingVolumes: true,
-      dynamoDbGrantors: [config.deployerRoleArn],
+      policy: pulumi
+        .all([accountId, gatewayRoleArn, identities.replicationRole?.arn, autoScaling.arn])
+        .apply(([account, gateway, replication, autoScalingRole]) =>
+          primaryKeyPolicy(config, {
+            accountId: account,
+            gatewayRoleArn: gateway,
+            replicationRoleArn: replication,
+            autoScalingRoleArn: autoScalingRole,
+          }),
+        ),
+      protect: config.protectState,
       tags: config.tags,
     },
     opts,
@@ -125,6 +66,29 @@ export function createStack(config: StackConfig) {
         defaultTags: { tags: config.tags },
       })
     : undefined;
+  const backupKey =
+    backupProvider && identities.replicationRole
+      ? new EncryptionKey(
+          `${prefix}-backup`,
+          {
+            description: `CodeQuery ${env} state backups and secret replica (${config.backupRegion})`,
+            rotationPeriodDays: config.kmsRotationPeriodDays,
+            deletionWindowDays: config.kmsDeletionWindowDays,
+            policy: pulumi
+              .all([accountId, gatewayRoleArn, identities.replicationRole.arn])
+              .apply(([account, gateway, replication]) =>
+                backupKeyPolicy(config, {
+                  accountId: account,
+                  gatewayRoleArn: gateway,
+                  replicationRoleArn: replication,
+                }),
+              ),
+            protect: config.protectState,
+            tags: config.tags,
+          },
+          { provider: backupProvider },
+        )
+      : undefined;
   const storage = new StateStorage(
     prefix,
     {
@@ -132,17 +96,16 @@ export function createStack(config: StackConfig) {
       region: config.region,
       kmsKeyArn: key.arn,
       retentionDays: config.retentionDays,
+      protect: config.protectState,
       backup:
-        backupProvider && identities.replicationRole
+        backupProvider && backupKey && identities.replicationRole
           ? {
               region: config.backupRegion,
               provider: backupProvider,
               role: identities.replicationRole,
-              accountId,
-              adminRoleArns: config.adminRoleArns,
-              breakGlassRoleArn: config.breakGlassRoleArn,
-              rotationPeriodDays: config.kmsRotationPeriodDays,
-              deletionWindowDays: config.kmsDeletionWindowDays,
+              key: backupKey,
+              controllerRoleArns: [...(config.backupAdminRoleArns ?? []), ...config.breakGlassRoleArns],
+              lock: { mode: config.backupLockMode, days: config.backupRetentionDays ?? config.retentionDays },
               replicationTimeControl: env === "prod",
             }
           : undefined,
@@ -156,8 +119,10 @@ export function createStack(config: StackConfig) {
       environment: env,
       kmsKeyArn: key.arn,
       gatewayRoleArn,
-      breakGlassRoleArn: config.breakGlassRoleArn,
+      breakGlassRoleArns: config.breakGlassRoleArns,
       recoveryWindowDays: env === "prod" ? 30 : 7,
+      replica: backupKey ? { region: config.backupRegion, kmsKeyArn: backupKey.arn } : undefined,
+      protect: config.protectState,
       tags: config.tags,
     },
     opts,
@@ -167,14 +132,30 @@ export function createStack(config: StackConfig) {
     { path: config.artifactPath, bucket: storage.state.name, kmsKeyArn: key.arn },
     opts,
   );
+  const network = new Network(
+    prefix,
+    {
+      environment: env,
+      region: config.region,
+      cidr: config.vpcCidr,
+      natPerZone: env === "prod",
+      interfaceEndpoints: env === "prod",
+      kmsKeyArn: key.arn,
+      logRetentionDays: config.logRetentionDays,
+      tags: config.tags,
+    },
+    opts,
+  );
 
   const ingress = config.albEnabled
     ? new Ingress(
         prefix,
         {
           environment: env,
-          vpcId: network.vpcId,
-          subnetIds: network.subnetIds,
+          vpcId: network.vpc.id,
+          vpcCidr: config.vpcCidr,
+          subnetIds: network.publicSubnetIds,
+          waf: env !== "dev",
           certificateArn: config.certificateArn,
           domain: config.domain,
           accountId,
@@ -189,8 +170,8 @@ export function createStack(config: StackConfig) {
     {
       environment: env,
       region: config.region,
-      vpcId: network.vpcId,
-      subnetIds: network.subnetIds,
+      vpcId: network.vpc.id,
+      subnetIds: network.privateSubnetIds,
       instanceType: config.instanceType,
       minInstances: config.minInstances,
       maxInstances: config.maxInstances,
@@ -207,6 +188,7 @@ export function createStack(config: StackConfig) {
         ? { securityGroupId: ingress.securityGroup.id, targetGroupArn: ingress.targetGroup.arn }
         : undefined,
       sshCidr: config.sshCidr,
+      protect: config.protectState,
       tags: config.tags,
     },
     opts,
@@ -218,8 +200,21 @@ export function createStack(config: StackConfig) {
       role: identities.gatewayRole,
       stateBucketArn: storage.state.arn,
       secretArn: secret.arn,
+      secretReplicaArn: secret.replicaArn,
       rateLimitTableArn: hosts.rateLimitTable.arn,
       logGroupArn: hosts.logGroup.arn,
+    },
+    opts,
+  );
+  new OperatorAccess(
+    prefix,
+    {
+      environment: env,
+      breakGlassRoleArns: config.breakGlassRoleArns,
+      stateBucketArn: storage.state.arn,
+      backupBucketArn: storage.backup?.arn,
+      secretArn: secret.arn,
+      tags: config.tags,
     },
     opts,
   );
@@ -236,6 +231,14 @@ export function createStack(config: StackConfig) {
       alb: ingress
         ? { arnSuffix: ingress.loadBalancer.arnSuffix, targetGroupArnSuffix: ingress.targetGroup.arnSuffix }
         : undefined,
+      replication: storage.backup
+        ? {
+            sourceBucket: storage.state.name,
+            destinationBucket: storage.backup.name,
+            ruleId: StateStorage.RULE_ID,
+          }
+        : undefined,
+      secretRotationDays: config.secretRotationDays,
       thresholds: config.alarms,
       paging: config.alarms.paging,
       tags: config.tags,
@@ -248,13 +251,33 @@ export function createStack(config: StackConfig) {
       environment: env,
       topicArn: monitoring.alarmTopic.arn,
       kmsKeyArn: key.arn,
-      bucketNames: [storage.state.name, ...(storage.backup ? [storage.backup.name] : [])],
+      bucketNames: [storage.state.name],
       secretArn: secret.arn,
-      gatewayRoleName: identities.gatewayRole.name,
+      global: { gatewayRoleName: identities.gatewayRole.name },
       tags: config.tags,
     },
     opts,
   );
+  if (backupProvider && backupKey && storage.backup) {
+    // EventBridge sees a region's events only: the backup region watches its own key, bucket and replica.
+    const backupAlarms = new AlertTopic(
+      `${prefix}-backup-alarms`,
+      { kmsKeyArn: backupKey.arn, accountId, email: config.alarmEmail, tags: config.tags },
+      { provider: backupProvider },
+    );
+    new SecurityEvents(
+      `${prefix}-backup`,
+      {
+        environment: env,
+        topicArn: backupAlarms.arn,
+        kmsKeyArn: backupKey.arn,
+        bucketNames: [storage.backup.name],
+        secretArn: secret.replicaArn ?? secret.arn,
+        tags: config.tags,
+      },
+      { provider: backupProvider },
+    );
+  }
 
   return {
     environment: env,
@@ -267,6 +290,7 @@ export function createStack(config: StackConfig) {
     stateBucketName: storage.state.name,
     backupBucketName: storage.backup ? storage.backup.name : pulumi.output(""),
     backupRegion: config.replicationEnabled ? config.backupRegion : "",
+    backupKmsKeyArn: backupKey ? backupKey.arn : pulumi.output(""),
     kmsKeyArn: key.arn,
     kmsKeyAlias: key.alias.name,
     secretArn: secret.arn,
@@ -277,22 +301,6 @@ export function createStack(config: StackConfig) {
     logGroupName: hosts.logGroup.name,
     releaseKey: artifact.key,
     gatewayRoleArn,
+    vpcId: network.vpc.id,
   };
-}
-
-/** The configured VPC, or the account's default VPC and its default subnets (one per AZ). */
-function lookupNetwork(config: StackConfig, opts: pulumi.InvokeOptions) {
-  if (config.vpcId && config.subnetIds)
-    return { vpcId: pulumi.output(config.vpcId), subnetIds: pulumi.output(config.subnetIds) };
-  const vpc = aws.ec2.getVpcOutput({ default: true }, opts);
-  const subnets = aws.ec2.getSubnetsOutput(
-    {
-      filters: [
-        { name: "vpc-id", values: [vpc.id] },
-        { name: "default-for-az", values: ["true"] },
-      ],
-    },
-    opts,
-  );
-  return { vpcId: vpc.id, subnetIds: subnets.ids };
 }

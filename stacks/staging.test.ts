@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { stackInvariants } from "./testing/invariants.js";
-import { replicatedStackInvariants } from "./testing/replicated-stack.js";
+import { permissionInvariants } from "./testing/permissions.js";
+import { backupInvariants, replicatedStackInvariants } from "./testing/replicated-stack.js";
 import { runStack, type StackRun } from "./testing/run-stack.js";
 
 // One stack per test file: the Pulumi runtime keeps global state per process.
@@ -11,7 +12,9 @@ beforeAll(async () => {
 
 describe("staging stack under mocks", () => {
   stackInvariants("staging", () => run);
+  permissionInvariants("staging", () => run);
   replicatedStackInvariants("staging", () => run);
+  backupInvariants("staging", () => run);
 
   it("runs a small group without detailed monitoring or replication time control", () => {
     expect(run.one("aws:autoscaling/group:Group").inputs).toMatchObject({ minSize: 1, maxSize: 2 });

@@ -1,6 +1,6 @@
 /**
  * The few error types the services raise. Each carries its HTTP status; the error middleware
- * (http.ts) turns them into JSON bodies. Messages are for clients: they say what was wrong and
+ * (problem-details.ts) turns them into RFC 9457 problem bodies. Messages are for clients: they say what was wrong and
  * what to do, and never contain secrets or stack traces.
  */
 export class AppError extends Error {

@@ -2,7 +2,8 @@ import { request } from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorHandler, readJsonBody } from "./http.js";
+import { readJsonBody } from "./http.js";
+import { errorHandler } from "./problem-details.js";
 import { silentLogger } from "./logger.js";
 
 let server: ReturnType<Koa["listen"]>;
@@ -10,7 +11,7 @@ let port: number;
 
 beforeAll(async () => {
   const app = new Koa();
-  app.use(errorHandler(silentLogger(), "error"));
+  app.use(errorHandler(silentLogger()));
   app.use(async (ctx) => {
     ctx.body = { received: (await readJsonBody(ctx, 1024)) ?? null };
   });
@@ -48,7 +49,7 @@ describe("readJsonBody", () => {
   it("answers 400 for malformed JSON", async () => {
     const res = await post(["{not json"]);
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.body)).toEqual({ error: "Request body is not valid JSON" });
+    expect(JSON.parse(res.body)).toMatchObject({ error: "Request body is not valid JSON" });
   });
 
   it("answers 413 to a declared oversize body without reading it", async () => {

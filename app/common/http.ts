@@ -1,7 +1,7 @@
 import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Context, Middleware, Next } from "koa";
-import { AppError, BadRequestError, PayloadTooLargeError } from "./errors.js";
+import { BadRequestError, PayloadTooLargeError } from "./errors.js";
 import type { Logger } from "./logger.js";
 
 /** Constant-time string comparison. Hashing first makes the comparison length-independent. */
@@ -55,40 +55,6 @@ export function requestLogger(logger: Logger, options: RequestLogOptions = {}): 
       else logger.info(line, "request");
     }
   };
-}
-
-/**
- * Maps thrown errors to JSON. `field` is the body key for the message: the Core answers
- * `{"error": ...}` and the Gateway `{"detail": ...}`, as the earlier system did.
- * Unknown errors become a 500 with a generic message; the details go to the log only.
- */
-export function errorHandler(logger: Logger, field: "error" | "detail"): Middleware {
-  return async (ctx: Context, next: Next) => {
-    try {
-      await next();
-    } catch (err) {
-      const appError = toAppError(err);
-      if (appError) {
-        ctx.status = appError.status;
-        for (const [k, v] of Object.entries(appError.headers)) ctx.set(k, v);
-        ctx.body = { [field]: appError.message, ...appError.extra };
-        return;
-      }
-      logger.error({ err, req_id: ctx.state.requestId }, "unhandled error");
-      ctx.status = 500;
-      ctx.body = { [field]: "Internal server error", request_id: ctx.state.requestId };
-    }
-  };
-}
-
-function toAppError(err: unknown): AppError | undefined {
-  if (err instanceof AppError) return err;
-  // Errors raised by Koa's ctx.throw / http-errors carry an `expose`d status.
-  const e = err as { status?: number; expose?: boolean; message?: string };
-  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500 && e.expose) {
-    return new AppError(e.status, e.message ?? "Bad request");
-  }
-  return undefined;
 }
 
 /**

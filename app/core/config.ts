@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { parseConfig } from "../common/config.js";
@@ -45,8 +46,12 @@ const coreSchema = (cwd: string) =>
       MAX_REQUEST_BYTES: envInt(8 * MIB, 1, 4096 * MIB),
       MAX_BODY_BYTES: envInt(64 * 1024, 64, 64 * MIB),
       SEARCH_MAX_RESULTS: envInt(200, 1, 10_000),
-      SEARCH_MAX_FILES: envInt(20_000, 1, 10_000_000),
+      SEARCH_MAX_FILES: envInt(1_000_000, 1, 10_000_000),
       SEARCH_MAX_QUERY_LENGTH: envInt(256, 1, 4096),
+      SEARCH_DEADLINE_MS: envInt(20_000, 100, 600_000),
+      SEARCH_MAX_FILE_BYTES: envInt(64 * MIB, 1024, 4096 * MIB),
+      SEARCH_WORKERS: envInt(Math.min(4, availableParallelism()), 1, 64),
+      SEARCH_CACHE_MAX_BYTES: envInt(256 * MIB, 0, 64 * 1024 * MIB),
       MAX_RESPONSE_CHARS: envInt(90_000, 1_000, 100_000_000),
       CACHE_MAX_BYTES: envInt(64 * MIB, 0, 4096 * MIB),
       TREE_WATCH: z.enum(["auto", "off"], { error: "expected auto or off" }).default("auto"),
@@ -82,10 +87,16 @@ export interface CoreConfig {
     searchMaxResults: number;
     searchMaxFiles: number;
     searchMaxQueryLength: number;
+    /** A search answers within this time, complete or with a cursor where it stopped. */
+    searchDeadlineMs: number;
+    /** Most bytes of one file scanned per search page; the cursor reaches the rest. */
+    searchMaxFileBytes: number;
     /** Most characters of JSON in one answer (HTTP body or MCP tool result); answers that would be larger are cut and say how to go on. */
     maxResponseChars: number;
   };
   cacheMaxBytes: number;
+  /** Search worker threads and the file contents they keep in memory. */
+  search: { workers: number; cacheMaxBytes: number };
   /** `auto`: inotify watches keep the cached tree fresh (Linux, local file systems); `off`: stat checks. */
   treeWatch: WatchMode;
   /** Most directories watched; beyond, stat checks (and never more than half the kernel's budget). */
@@ -125,9 +136,12 @@ export function loadCoreConfig(
       searchMaxResults: e.SEARCH_MAX_RESULTS,
       searchMaxFiles: e.SEARCH_MAX_FILES,
       searchMaxQueryLength: e.SEARCH_MAX_QUERY_LENGTH,
+      searchDeadlineMs: e.SEARCH_DEADLINE_MS,
+      searchMaxFileBytes: e.SEARCH_MAX_FILE_BYTES,
       maxResponseChars: e.MAX_RESPONSE_CHARS,
     },
     cacheMaxBytes: e.CACHE_MAX_BYTES,
+    search: { workers: e.SEARCH_WORKERS, cacheMaxBytes: e.SEARCH_CACHE_MAX_BYTES },
     treeWatch: e.TREE_WATCH,
     treeWatchMaxDirs: e.TREE_WATCH_MAX_DIRS,
     registrationBackoff: { baseMs: e.REGISTRATION_BACKOFF_BASE_MS, capMs: e.REGISTRATION_BACKOFF_CAP_MS },

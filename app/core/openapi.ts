@@ -8,10 +8,21 @@ export interface OpenApiOptions {
   searchMaxResults: number;
 }
 
-const error = { type: "object", properties: { error: { type: "string" } }, required: ["error"] } as const;
+/** RFC 9457 problem details; `error` repeats `detail` for clients of the earlier system (docs/errors.md). */
+const error = {
+  type: "object",
+  properties: {
+    type: { type: "string" },
+    title: { type: "string" },
+    status: { type: "integer" },
+    detail: { type: "string" },
+    error: { type: "string" },
+  },
+  required: ["type", "title", "status", "detail", "error"],
+} as const;
 const errorResponse = (description: string) => ({
   description,
-  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Error" } } },
 });
 
 /**
@@ -87,16 +98,45 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
       "/files/search": {
         get: {
           operationId: "searchFiles",
-          summary: "Search the project's files for literal text",
+          summary: "Search the project's files like grep (text or regex), page by page",
           description:
-            "Returns matching lines with their line numbers. Narrow with path (a directory prefix) and glob (e.g. *.ts or src/**/*.md).",
+            "Matching lines with line numbers (mode=lines, optional context), matching files (mode=files) or counts per file (mode=count). Narrow with path and glob. When truncated is true, call again with cursor=next_cursor and the same q, regex, ignore_case, mode, path and glob.",
           parameters: [
             {
               name: "q",
               in: "query",
               required: true,
-              description: "Literal text to find (not a regex)",
+              description: "Text to find, or a regular expression when regex=true; one line",
               schema: { type: "string", minLength: 1 },
+            },
+            {
+              name: "regex",
+              in: "query",
+              required: false,
+              description:
+                "Treat q as a JavaScript regular expression, matched per line in linear time (no backreferences or lookaround)",
+              schema: { type: "boolean", default: false },
+            },
+            {
+              name: "ignore_case",
+              in: "query",
+              required: false,
+              description: "Match case-insensitively",
+              schema: { type: "boolean", default: false },
+            },
+            {
+              name: "context",
+              in: "query",
+              required: false,
+              description: "Lines of context before and after each matching line (mode=lines)",
+              schema: { type: "integer", minimum: 0, maximum: 10, default: 0 },
+            },
+            {
+              name: "mode",
+              in: "query",
+              required: false,
+              description: "lines: matching lines; files: files with a match; count: matching lines per file",
+              schema: { type: "string", enum: ["lines", "files", "count"], default: "lines" },
             },
             {
               name: "path",
@@ -109,14 +149,15 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
               name: "glob",
               in: "query",
               required: false,
-              description: "Only files matching this glob",
-              schema: { type: "string" },
+              description:
+                "Only files matching this glob (*.ts matches names anywhere; src/**/*.md whole paths)",
+              schema: { type: "string", maxLength: 256 },
             },
             {
               name: "limit",
               in: "query",
               required: false,
-              description: "Most matches to return",
+              description: "Most results (lines or files) in this page",
               schema: {
                 type: "integer",
                 minimum: 1,
@@ -125,11 +166,11 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
               },
             },
             {
-              name: "ignore_case",
+              name: "cursor",
               in: "query",
               required: false,
-              description: "Match case-insensitively",
-              schema: { type: "boolean", default: false },
+              description: "next_cursor of the previous page, unchanged: continues exactly where it stopped",
+              schema: { type: "string" },
             },
           ],
           responses: {
@@ -137,7 +178,7 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
               description: "Matches",
               content: { "application/json": { schema: { $ref: "#/components/schemas/SearchResult" } } },
             },
-            "400": errorResponse("Bad query parameters"),
+            "400": errorResponse("Bad query parameters (the message names the parameter)"),
             "401": errorResponse("Missing or invalid API key"),
           },
         },
@@ -236,18 +277,40 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
           type: "object",
           properties: {
             query: { type: "string" },
+            mode: { type: "string", enum: ["lines", "files", "count"] },
             results: {
               type: "array",
+              description:
+                "mode=lines: {path, line, text, before?, after?}; mode=files: {path}; mode=count: {path, count}. Lines are cut at 300 characters.",
               items: {
                 type: "object",
-                properties: { path: { type: "string" }, line: { type: "integer" }, text: { type: "string" } },
-                required: ["path", "line", "text"],
+                properties: {
+                  path: { type: "string" },
+                  line: { type: "integer" },
+                  text: { type: "string" },
+                  before: { type: "array", items: { type: "string" }, description: "Context lines before" },
+                  after: { type: "array", items: { type: "string" }, description: "Context lines after" },
+                  count: { type: "integer", description: "Matching lines in this file (mode=count)" },
+                },
+                required: ["path"],
               },
             },
-            truncated: { type: "boolean" },
-            files_searched: { type: "integer" },
+            truncated: {
+              type: "boolean",
+              description: "True when the search did not reach the end: continue with next_cursor",
+            },
+            next_cursor: {
+              type: ["string", "null"],
+              description: "Pass as cursor to get the next page; null when the search is complete",
+            },
+            stopped_by: {
+              type: "string",
+              enum: ["limit", "deadline", "file_bytes", "files", "response_size"],
+              description: "Why this page ended early (only when truncated)",
+            },
+            files_searched: { type: "integer", description: "Files scanned for this page" },
           },
-          required: ["query", "results", "truncated", "files_searched"],
+          required: ["query", "mode", "results", "truncated", "next_cursor", "files_searched"],
         },
       },
     },

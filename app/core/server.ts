@@ -1,7 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
-import { errorHandler, closeServer, requestId, requestLogger } from "../common/http.js";
+import { closeServer, requestId, requestLogger } from "../common/http.js";
+import { errorHandler } from "../common/problem-details.js";
 import { NotFoundError } from "../common/errors.js";
 import { createLogger, type Logger } from "../common/logger.js";
 import type { CoreConfig } from "./config.js";
@@ -52,6 +53,12 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
       maxQueryLength: config.limits.searchMaxQueryLength,
     },
     cacheMaxBytes: config.cacheMaxBytes,
+    search: {
+      deadlineMs: config.limits.searchDeadlineMs,
+      maxFileBytes: config.limits.searchMaxFileBytes,
+      maxResponseChars: config.limits.maxResponseChars,
+      ...config.search,
+    },
     watch: config.treeWatch,
     maxWatchedDirs: config.treeWatchMaxDirs,
     onWarning: (message) => logger.warn(message),
@@ -87,7 +94,7 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
   });
   app.use(requestId());
   app.use(requestLogger(logger));
-  app.use(errorHandler(logger, "error"));
+  app.use(errorHandler(logger));
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use((ctx) => {
@@ -100,11 +107,15 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
   const warmUp = () => {
     const started = Date.now();
     project.structure().then(
-      (structure) =>
+      (structure) => {
         logger.info(
           { directories: Object.keys(structure).length, ms: Date.now() - started },
           "project tree listed",
-        ),
+        );
+        void project
+          .prepareSearch()
+          .catch((error: unknown) => logger.warn({ err: error }, "search workers did not start"));
+      },
       (error: unknown) => logger.warn({ err: error }, "could not list the project tree"),
     );
   };

@@ -1,7 +1,8 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
-import { closeServer, errorHandler, requestId, safeEqual } from "../common/http.js";
+import { closeServer, requestId, safeEqual } from "../common/http.js";
+import { errorHandler } from "../common/problem-details.js";
 import { createLogger, type Logger } from "../common/logger.js";
 import { createCoreStatus } from "./admin/core-status.js";
 import { createAdminRouter } from "./admin/routes.js";
@@ -164,7 +165,7 @@ export async function createGateway(
   app.use(requestId());
   app.use(gatewayRequestLogger(logger));
   app.use(httpMetrics(metrics));
-  app.use(errorHandler(logger, "detail"));
+  app.use(errorHandler(logger));
   app.use(jsonNotFound());
   if (oauth) app.use(oauth.challenge).use(oauth.authorizationServer);
   const routers = [

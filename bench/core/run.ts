@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { openProject, type Project } from "../../app/core/project/project.js";
 import type { WatchMode } from "../../app/core/project/tree.js";
 import { generateTree } from "./generate-tree.js";
+import { benchSearch } from "./search.js";
 
 /**
  * Core benchmark: structure listing of a generated tree (>= 100,000 files) and of this repo's
@@ -150,6 +151,12 @@ async function main() {
     await benchBatchRead(base, tree.sampleFiles);
   } finally {
     rmSync(base, { recursive: true, force: true });
+  }
+  const searchBase = mkdtempSync(join(tmpdir(), "cq-bench-search-"));
+  try {
+    await benchSearch(searchBase, resolve("node_modules"), report);
+  } finally {
+    rmSync(searchBase, { recursive: true, force: true });
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   console.log("");

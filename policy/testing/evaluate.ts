@@ -12,6 +12,8 @@ export interface ResourceUnderTest {
   type: string;
   name: string;
   props: Record<string, unknown>;
+  /** resource options the engine would report (protect, retainOnDelete) */
+  opts?: { protect?: boolean; retainOnDelete?: boolean };
 }
 
 export interface Violation {
@@ -28,7 +30,14 @@ function resourceArgs(r: ResourceUnderTest): ResourceValidationArgs {
     name: r.name,
     urn: urnOf(r),
     props: r.props,
-    opts: { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: {} },
+    opts: {
+      protect: r.opts?.protect ?? false,
+      retainOnDelete: r.opts?.retainOnDelete ?? false,
+      ignoreChanges: [],
+      aliases: [],
+      additionalSecretOutputs: [],
+      customTimeouts: {},
+    },
     stackTags: new Map(),
     isType: () => false,
     asType: () => undefined,

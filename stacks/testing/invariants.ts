@@ -6,7 +6,10 @@ import { actions, bySid, list, principals, statements } from "./documents.js";
 import type { RecordedResource, StackRun } from "./run-stack.js";
 
 const ADMIN = "arn:aws:iam::123456789012:role/codequery-admin";
-const BREAK_GLASS = "arn:aws:iam::123456789012:role/codequery-break-glass";
+const BREAK_GLASS = [
+  "arn:aws:iam::123456789012:role/codequery-break-glass",
+  "arn:aws:iam::123456789012:role/codequery-break-glass-2",
+];
 
 /** The invariants every stack keeps, asserted on the resources the real program registered. */
 export function stackInvariants(env: "dev" | "staging" | "prod", run: () => StackRun): void {
@@ -29,9 +32,9 @@ export function stackInvariants(env: "dev" | "staging" | "prod", run: () => Stac
     expect(named("aws:kms/alias:Alias", `${p}-alias`).inputs.name).toBe(`alias/${p}`);
   });
 
-  it("key policy: administrators administer but cannot use, destruction is break-glass only, no wildcard principal", () => {
+  it("key policy: administrators administer but cannot use, destruction is break-glass only (two roles), no wildcard allow", () => {
     const all = statements(key());
-    for (const s of all) expect(principals(s)).not.toContain("*");
+    for (const s of all.filter((s) => s.Effect === "Allow")) expect(principals(s)).not.toContain("*");
     const admin = bySid(all, "KeyAdministration");
     expect(principals(admin)).toEqual([ADMIN]);
     for (const a of [...DATA_ACTIONS, ...DESTRUCTIVE_ACTIONS]) expect(actions(admin)).not.toContain(a);
@@ -42,7 +45,7 @@ export function stackInvariants(env: "dev" | "staging" | "prod", run: () => Stac
       (s) => s.Effect === "Allow" && actions(s).some((a) => DESTRUCTIVE_ACTIONS.includes(a) || a === "kms:*"),
     );
     expect(allowingDestruction.map((s) => s.Sid)).toEqual(["BreakGlassOnly"]);
-    expect(principals(allowingDestruction[0]!)).toEqual([BREAK_GLASS]);
+    expect(principals(allowingDestruction[0]!)).toEqual(BREAK_GLASS);
     const root = bySid(all, "RootAccountReadOnly");
     expect(actions(root).every((a) => /^kms:(Describe|Get|List)/.test(a))).toBe(true);
   });
@@ -51,21 +54,22 @@ export function stackInvariants(env: "dev" | "staging" | "prod", run: () => Stac
     const gatewayRole = named("aws:iam/role:Role", `${p}-gateway`).state.arn as string;
     const gateway = statements(key()).filter((s) => principals(s).includes(gatewayRole));
     expect(gateway.map((s) => s.Sid).sort()).toEqual([
+      "DescribeKeyForServiceUsers",
       "GatewayUseThroughDynamoDB",
       "GatewayUseThroughS3",
       "GatewayUseThroughSecretsManager",
     ]);
-    const via = gateway.map((s) => s.Condition?.StringEquals?.["kms:ViaService"]).sort();
+    expect(actions(bySid(gateway, "DescribeKeyForServiceUsers"))).toEqual(["kms:DescribeKey"]);
+    const uses = gateway.filter((s) => s.Sid !== "DescribeKeyForServiceUsers");
+    const via = uses.map((s) => s.Condition?.StringEquals?.["kms:ViaService"]).sort();
     expect(via).toEqual([
       "dynamodb.us-east-1.amazonaws.com",
       "s3.us-east-1.amazonaws.com",
       "secretsmanager.us-east-1.amazonaws.com",
     ]);
-    for (const s of gateway) {
+    for (const s of uses) {
       expect(
-        actions(s).every((a) =>
-          ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"].includes(a),
-        ),
+        actions(s).every((a) => ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"].includes(a)),
       ).toBe(true);
       expect(Object.keys(s.Condition?.StringLike ?? {})[0]).toMatch(/^kms:EncryptionContext:/);
     }
@@ -79,15 +83,16 @@ export function stackInvariants(env: "dev" | "staging" | "prod", run: () => Stac
     });
   });
 
-  it("key policy: the deployer may only create data keys through S3 (the release upload) and grants for the table", () => {
+  it("key policy: the deployer may only upload the release through S3, describe the key and let DynamoDB create grants", () => {
     const deployer = "arn:aws:iam::123456789012:role/codequery-deployer";
     const mine = statements(key()).filter((s) => principals(s).includes(deployer));
     expect(mine.map((s) => [s.Sid, actions(s)])).toEqual([
-      ["DeployerWritesReleasesThroughS3", ["kms:GenerateDataKey"]],
+      ["DeployerWritesReleasesThroughS3", ["kms:GenerateDataKey", "kms:Decrypt"]],
+      ["DescribeKeyForServiceUsers", ["kms:DescribeKey"]],
       ["DynamoDbGrantsForTables", ["kms:CreateGrant", "kms:DescribeKey"]],
     ]);
     expect(mine[0]!.Condition?.StringEquals).toEqual({ "kms:ViaService": "s3.us-east-1.amazonaws.com" });
-    expect(mine[1]!.Condition?.Bool).toEqual({ "kms:GrantIsForAWSResource": true });
+    expect(mine[2]!.Condition?.Bool).toEqual({ "kms:GrantIsForAWSResource": true });
   });
 
   it("state bucket: versioning, SSE-KMS with bucket key, public access blocked, owner enforced, noncurrent versions expire", () => {
@@ -149,11 +154,14 @@ export function stackInvariants(env: "dev" | "staging" | "prod", run: () => Stac
     const readers = all
       .filter((s) => s.Effect === "Allow" && actions(s).includes("secretsmanager:GetSecretValue"))
       .flatMap(principals);
-    expect(readers.sort()).toEqual([BREAK_GLASS, `arn:aws:iam::123456789012:role/${p}-gateway`].sort());
+    expect(readers.sort()).toEqual([...BREAK_GLASS, `arn:aws:iam::123456789012:role/${p}-gateway`].sort());
     expect(bySid(all, "DenyReadToEveryoneElse").Condition?.ArnNotEquals?.["aws:PrincipalArn"]).toEqual([
       `arn:aws:iam::123456789012:role/${p}-gateway`,
-      BREAK_GLASS,
+      ...BREAK_GLASS,
     ]);
+    expect(bySid(all, "DenyDeleteToEveryoneElse").Condition?.ArnNotEquals?.["aws:PrincipalArn"]).toEqual(
+      BREAK_GLASS,
+    );
   });
 
   it("hosts: IMDSv2 only with hop limit 1, encrypted gp3 root, latest AL2023, hardened systemd units", () => {
@@ -195,6 +203,7 @@ export function stackInvariants(env: "dev" | "staging" | "prod", run: () => Stac
     for (const r of objectResources) expect(r).toMatch(/\/(keys|tunnels|usage|audit|releases)\/\*$/);
     const attachments = run()
       .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+      .filter((r) => r.inputs.role === `${p}-gateway`)
       .map((r) => r.inputs.policyArn);
     expect(attachments).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
   });
@@ -221,7 +230,11 @@ export function stackInvariants(env: "dev" | "staging" | "prod", run: () => Stac
     const alarmTopic = named("aws:sns/topic:Topic", `${p}-alarms`);
     const noticeTopic = named("aws:sns/topic:Topic", `${p}-notices`);
     for (const topic of [alarmTopic, noticeTopic]) expect(topic.inputs.kmsMasterKeyId).toBe(keyArn());
-    const paging = (JSON.parse(run().config["codequery:alarms"]!) as { paging: string[] }).paging;
+    const paging = [
+      ...(JSON.parse(run().config["codequery:alarms"]!) as { paging: string[] }).paging,
+      "replicationFailed",
+      "replicationLatency",
+    ];
     const alarms = run().ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
     expect(alarms.length).toBeGreaterThanOrEqual(4);
     for (const alarm of alarms) {
@@ -256,16 +269,21 @@ export function stackInvariants(env: "dev" | "staging" | "prod", run: () => Stac
     expect(JSON.stringify(widgets)).toContain(`"CodeQuery/${env}","AuthFailures"`);
   });
 
-  it("security events (KMS, bucket policy, secret, Gateway role, root use) are routed to the alarm topic", () => {
-    const rules = run().ofType("aws:cloudwatch/eventRule:EventRule");
+  it("security events (KMS, bucket policy, secret, Gateway role, root use) and the rotation reminder page on-call", () => {
+    const rules = run()
+      .ofType("aws:cloudwatch/eventRule:EventRule")
+      .filter((r) => !r.name.startsWith(`${p}-backup-`));
     expect(rules.map((r) => r.name.slice(p.length + 1)).sort()).toEqual([
       "bucket-policy-changed",
       "gateway-role-changed",
       "kms-key-disabled",
       "root-account-used",
       "secret-changed",
+      "secret-rotation-due",
     ]);
-    const targets = run().ofType("aws:cloudwatch/eventTarget:EventTarget");
+    const targets = run()
+      .ofType("aws:cloudwatch/eventTarget:EventTarget")
+      .filter((r) => !r.name.startsWith(`${p}-backup-`));
     expect(targets).toHaveLength(rules.length);
     for (const t of targets) expect(t.inputs.arn).toBe(named("aws:sns/topic:Topic", `${p}-alarms`).state.arn);
     const kms = JSON.parse(
@@ -289,10 +307,93 @@ export function stackInvariants(env: "dev" | "staging" | "prod", run: () => Stac
       expect(asgTags).toContainEqual(expect.objectContaining({ key: k, value: v }));
   });
 
+  it("network: a VPC of the stack's own, hosts in private subnets without public IPs, NAT out, endpoints, flow logs", () => {
+    const vpc = named("aws:ec2/vpc:Vpc", `${p}-vpc`);
+    expect(vpc.inputs.cidrBlock).toBe(run().config["codequery:vpcCidr"]);
+    const subnets = run().ofType("aws:ec2/subnet:Subnet");
+    expect(subnets).toHaveLength(4);
+    for (const subnet of subnets) {
+      expect(subnet.inputs.vpcId).toBe(vpc.id);
+      expect(subnet.inputs.mapPublicIpOnLaunch).toBe(false);
+    }
+    const privateIds = subnets.filter((s) => s.name.includes("-private-")).map((s) => s.id);
+    expect(named("aws:autoscaling/group:Group", `${p}-asg`).inputs.vpcZoneIdentifiers).toEqual(privateIds);
+    const lt = named("aws:ec2/launchTemplate:LaunchTemplate", `${p}-lt`).inputs;
+    expect(lt.networkInterfaces).toEqual([
+      expect.objectContaining({
+        associatePublicIpAddress: "false",
+        securityGroups: [named("aws:ec2/securityGroup:SecurityGroup", `${p}-hosts`).id],
+      }),
+    ]);
+    for (const table of run()
+      .ofType("aws:ec2/routeTable:RouteTable")
+      .filter((t) => t.name.includes("-private-")))
+      expect(table.inputs.routes).toEqual([
+        expect.objectContaining({ cidrBlock: "0.0.0.0/0", natGatewayId: expect.any(String) }),
+      ]);
+    const endpoints = run()
+      .ofType("aws:ec2/vpcEndpoint:VpcEndpoint")
+      .map((e) => String(e.inputs.serviceName).split(".").pop());
+    expect(endpoints).toEqual(expect.arrayContaining(["s3", "dynamodb"]));
+    if (env === "prod")
+      expect(endpoints).toEqual(
+        expect.arrayContaining(["secretsmanager", "kms", "logs", "monitoring", "ssm"]),
+      );
+    const flowLog = named("aws:ec2/flowLog:FlowLog", `${p}-flow-log`).inputs;
+    expect(flowLog).toMatchObject({
+      vpcId: vpc.id,
+      trafficType: "ALL",
+      logDestinationType: "cloud-watch-logs",
+    });
+    expect(named("aws:cloudwatch/logGroup:LogGroup", `${p}-flow-logs`).inputs.kmsKeyId).toBe(keyArn());
+    expect(
+      named("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", `${p}-default-sg`).inputs,
+    ).toMatchObject({ ingress: [], egress: [] });
+  });
+
+  it(`stateful resources are ${env === "prod" ? "" : "not "}protected against destroy and replacement`, () => {
+    const stateful = [
+      named("aws:kms/key:Key", `${p}-key`),
+      named("aws:s3/bucket:Bucket", `${p}-state`),
+      named("aws:secretsmanager/secret:Secret", `${p}-secret`),
+      named("aws:dynamodb/table:Table", `${p}-rate-limits`),
+      named("aws:cloudwatch/logGroup:LogGroup", `${p}-logs`),
+      ...run().resources.filter(
+        (r) =>
+          r.name === `${p}-backup-key` || (r.type === "aws:s3/bucket:Bucket" && r.name === `${p}-backup`),
+      ),
+    ];
+    for (const r of stateful)
+      expect(r.options, `${r.type} ${r.name}`).toMatchObject({
+        protect: env === "prod",
+        retainOnDelete: env === "prod",
+      });
+  });
+
+  it("the Auto Scaling service-linked role is looked up and named in the key policy (it exists in this account)", () => {
+    expect(run().ofType("aws:iam/serviceLinkedRole:ServiceLinkedRole")).toHaveLength(0);
+    const autoScaling = bySid(statements(key()), "AutoScalingEncryptsVolumes");
+    expect(principals(autoScaling)).toEqual([
+      "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+    ]);
+  });
+
+  it("the break-glass runbook policy is attached to both break-glass roles and never deletes a version", () => {
+    const policy = named("aws:iam/policy:Policy", `${p}-break-glass-runbooks`);
+    const attached = run()
+      .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+      .filter((a) => a.inputs.policyArn === policy.state.arn)
+      .map((a) => a.inputs.role);
+    expect(attached).toEqual(["codequery-break-glass", "codequery-break-glass-2"]);
+    const granted = statements(policy).flatMap(actions);
+    expect(granted).not.toContain("s3:DeleteObjectVersion");
+    expect(granted).not.toContain("secretsmanager:DeleteSecret");
+  });
+
   it("passes every policy of the pack with zero violations", async () => {
     const resources = run()
       .resources.filter((r) => r.custom)
-      .map((r) => ({ type: r.type, name: r.name, props: { ...r.state, id: r.id } }));
+      .map((r) => ({ type: r.type, name: r.name, props: { ...r.state, id: r.id }, opts: r.options }));
     expect(await evaluatePack(resources)).toEqual([]);
   });
 

@@ -51,7 +51,7 @@ export function replicatedStackInvariants(env: "staging" | "prod", run: () => St
     const [rule] = replication.rules as Array<Record<string, unknown>>;
     expect(rule).toMatchObject({
       status: "Enabled",
-      deleteMarkerReplication: { status: "Enabled" },
+      deleteMarkerReplication: { status: "Disabled" },
       sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
       destination: {
         bucket: backupBucket.state.arn,
@@ -120,5 +120,137 @@ export function replicatedStackInvariants(env: "staging" | "prod", run: () => St
       healthCheckType: "ELB",
       targetGroupArns: [named("aws:lb/targetGroup:TargetGroup", `${p}-gw`).state.arn],
     });
+  });
+}
+
+/** The backup copy an attacker with the primary's roles cannot erase, and the alarms around it. */
+export function backupInvariants(env: "staging" | "prod", run: () => StackRun): void {
+  const p = `codequery-${env}`;
+  const named = (type: string, name: string) => {
+    const found = run().resources.find((r) => r.type === type && r.name === name);
+    if (!found) throw new Error(`no ${type} named ${name}`);
+    return found;
+  };
+  const retention = () => Number(run().config["codequery:backupRetentionDays"]);
+
+  it("locks every backup version with Object Lock for the stack's retention, and deletes do not replicate", () => {
+    const bucket = named("aws:s3/bucket:Bucket", `${p}-backup`);
+    expect(bucket.inputs.objectLockEnabled).toBe(true);
+    const lock = named(
+      "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+      `${p}-backup-object-lock`,
+    );
+    expect(lock.inputs).toMatchObject({
+      bucket: bucket.id,
+      objectLockEnabled: "Enabled",
+      rule: { defaultRetention: { mode: env === "prod" ? "COMPLIANCE" : "GOVERNANCE", days: retention() } },
+    });
+    const lifecycle = named(
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+      `${p}-backup-lifecycle`,
+    ).inputs.rules as Array<{ noncurrentVersionExpiration?: { noncurrentDays: number } }>;
+    expect(lifecycle[0]!.noncurrentVersionExpiration!.noncurrentDays).toBeGreaterThanOrEqual(retention());
+    const [rule] = named("aws:s3/bucketReplicationConfig:BucketReplicationConfig", `${p}-replication`).inputs
+      .rules as Array<Record<string, unknown>>;
+    expect(rule!.deleteMarkerReplication).toEqual({ status: "Disabled" });
+    const replicator = statements(named("aws:iam/rolePolicy:RolePolicy", `${p}-replication`));
+    expect(replicator.flatMap((s) => ([] as string[]).concat(s.Action))).not.toContain("s3:ReplicateDelete");
+  });
+
+  it("the backup bucket and key answer to the backup administrators and break-glass, not the primary's roles", () => {
+    const backupAdmins = JSON.parse(run().config["codequery:backupAdminRoleArns"]!) as string[];
+    const admins = JSON.parse(run().config["codequery:adminRoleArns"]!) as string[];
+    const key = statements(named("aws:kms/key:Key", `${p}-backup-key`));
+    expect(key.find((s) => s.Sid === "KeyAdministration")?.Principal).toEqual({ AWS: backupAdmins });
+    for (const a of admins) expect(JSON.stringify(key)).not.toContain(a);
+    const policy = statements(named("aws:s3/bucketPolicy:BucketPolicy", `${p}-backup-policy`));
+    const controllers = [
+      ...backupAdmins,
+      ...(JSON.parse(run().config["codequery:breakGlassRoleArns"]!) as string[]),
+    ];
+    for (const sid of ["OnlyBackupControllersChangeTheBucket", "OnlyBackupControllersWriteOrDeleteObjects"]) {
+      const s = policy.find((x) => x.Sid === sid)!;
+      expect(s.Effect).toBe("Deny");
+      expect(s.Condition).toEqual({ ArnNotLike: { "aws:PrincipalArn": controllers } });
+    }
+    // The policy goes on last: it denies the settings before it to the deployer.
+    const dependsOn = named("aws:s3/bucketPolicy:BucketPolicy", `${p}-backup-policy`).options.dependsOn.join(
+      " ",
+    );
+    for (const setting of [
+      "backup-object-lock",
+      "backup-lifecycle",
+      "backup-versioning",
+      "backup-public-access",
+    ])
+      expect(dependsOn).toContain(setting);
+  });
+
+  it("replicates the secret to the backup region under the backup key", () => {
+    const secret = named("aws:secretsmanager/secret:Secret", `${p}-secret`).inputs;
+    expect(secret.replicas).toEqual([
+      { region: "us-west-2", kmsKeyId: named("aws:kms/key:Key", `${p}-backup-key`).state.arn },
+    ]);
+  });
+
+  it("pages on replication failures and latency, and watches security events in the backup region too", () => {
+    const alarms = run().ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
+    const failed = alarms.find((a) => a.name === `${p}-replicationFailed`)!.inputs;
+    expect(failed).toMatchObject({
+      namespace: "AWS/S3",
+      metricName: "OperationsFailedReplication",
+      threshold: 0,
+    });
+    expect(failed.dimensions).toEqual({
+      SourceBucket: named("aws:s3/bucket:Bucket", `${p}-state`).state.bucket,
+      DestinationBucket: named("aws:s3/bucket:Bucket", `${p}-backup`).state.bucket,
+      RuleId: "state-to-backup-region",
+    });
+    expect(alarms.find((a) => a.name === `${p}-replicationLatency`)!.inputs).toMatchObject({
+      metricName: "ReplicationLatency",
+      threshold: 900,
+    });
+    const [rule] = named("aws:s3/bucketReplicationConfig:BucketReplicationConfig", `${p}-replication`).inputs
+      .rules as Array<{ destination: Record<string, unknown> }>;
+    expect(rule!.destination.metrics).toEqual({ status: "Enabled", eventThreshold: { minutes: 15 } });
+
+    const backupTopic = named("aws:sns/topic:Topic", `${p}-backup-alarms`);
+    expect(backupTopic.provider).toContain(`${p}-us-west-2`);
+    expect(backupTopic.inputs.kmsMasterKeyId).toBe(named("aws:kms/key:Key", `${p}-backup-key`).state.arn);
+    const backupRules = run()
+      .ofType("aws:cloudwatch/eventRule:EventRule")
+      .filter((r) => r.name.startsWith(`${p}-backup-`));
+    expect(backupRules.map((r) => r.name.slice(`${p}-backup-`.length)).sort()).toEqual([
+      "bucket-policy-changed",
+      "kms-key-disabled",
+      "secret-changed",
+    ]);
+    for (const r of backupRules) expect(r.provider).toContain(`${p}-us-west-2`);
+    const bucketEvents = JSON.parse(
+      named("aws:cloudwatch/eventRule:EventRule", `${p}-backup-bucket-policy-changed`).inputs
+        .eventPattern as string,
+    ) as { detail: { eventName: string[]; requestParameters: { bucketName: string[] } } };
+    expect(bucketEvents.detail.eventName).toEqual(
+      expect.arrayContaining(["PutBucketLifecycle", "PutBucketReplication", "PutObjectLockConfiguration"]),
+    );
+    expect(bucketEvents.detail.requestParameters.bucketName).toEqual([
+      named("aws:s3/bucket:Bucket", `${p}-backup`).state.bucket,
+    ]);
+  });
+
+  it("puts a WAF web ACL (AWS common rules, per-IP rate rule) on the ALB, which waits for its log bucket policy", () => {
+    const acl = named("aws:wafv2/webAcl:WebAcl", `${p}-waf`).inputs;
+    const rules = acl.rules as Array<{ statement: Record<string, { name?: string; limit?: number }> }>;
+    expect(rules.map((r) => r.statement.managedRuleGroupStatement?.name ?? "rate")).toEqual([
+      "AWSManagedRulesCommonRuleSet",
+      "rate",
+    ]);
+    expect(rules[1]!.statement.rateBasedStatement!.limit).toBe(2000);
+    const association = named("aws:wafv2/webAclAssociation:WebAclAssociation", `${p}-waf`).inputs;
+    expect(association.resourceArn).toBe(named("aws:lb/loadBalancer:LoadBalancer", `${p}-alb`).state.arn);
+    const lb = named("aws:lb/loadBalancer:LoadBalancer", `${p}-alb`);
+    expect(lb.inputs.enableDeletionProtection).toBe(true);
+    expect(lb.options.dependsOn.join(" ")).toContain(`${p}-access-logs-policy`);
+    expect(named("aws:dynamodb/table:Table", `${p}-rate-limits`).inputs.deletionProtectionEnabled).toBe(true);
   });
 }

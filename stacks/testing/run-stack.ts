@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime/mocks.js";
+import { getMonitor } from "@pulumi/pulumi/runtime/settings.js";
 import { readStackYaml } from "./stack-yaml.js";
 
 export const ACCOUNT_ID = "123456789012";
@@ -16,6 +17,13 @@ export interface RecordedResource {
   id: string;
   provider?: string;
   custom: boolean;
+  /** resource options the engine received */
+  options: { protect: boolean; retainOnDelete: boolean; dependsOn: string[] };
+}
+
+export interface MockAccount {
+  /** false: an account that never had an Auto Scaling group (no service-linked role yet) */
+  hasAutoScalingRole: boolean;
 }
 
 export interface StackRun {
@@ -30,7 +38,11 @@ export interface StackRun {
 function computedState(args: MockResourceArgs): { id: string; state: Record<string, unknown> } {
   const inputs = args.inputs as Record<string, unknown>;
   let id = `${args.name}-id`;
-  const region = (inputs.region as string | undefined) ?? "us-east-1";
+  // Resources of the backup region's provider (`codequery-<env>-<region>`) get ARNs in that region.
+  const region =
+    (inputs.region as string | undefined) ??
+    /-([a-z]{2}-[a-z]+-\d)::/.exec(args.provider ?? "")?.[1] ??
+    "us-east-1";
   const state: Record<string, unknown> = {
     arn: `arn:aws:mock:${region}:${ACCOUNT_ID}:${args.type.split(":")[1]}/${args.name}`,
     ...inputs,
@@ -54,22 +66,39 @@ function computedState(args: MockResourceArgs): { id: string; state: Record<stri
     case "aws:kms/key:Key":
       Object.assign(state, {
         keyId: `${args.name}-key-id`,
-        arn: `arn:aws:kms:us-east-1:${ACCOUNT_ID}:key/${args.name}-key-id`,
+        arn: `arn:aws:kms:${region}:${ACCOUNT_ID}:key/${args.name}-key-id`,
       });
       break;
     case "aws:secretsmanager/secret:Secret":
       Object.assign(state, {
-        arn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT_ID}:secret:${String(inputs.name)}-AbCdEf`,
+        arn: `arn:aws:secretsmanager:${region}:${ACCOUNT_ID}:secret:${String(inputs.name)}-AbCdEf`,
       });
       break;
     case "aws:sns/topic:Topic":
-      Object.assign(state, { arn: `arn:aws:sns:us-east-1:${ACCOUNT_ID}:${args.name}` });
+      Object.assign(state, { arn: `arn:aws:sns:${region}:${ACCOUNT_ID}:${args.name}-0mock` });
       break;
     case "aws:lb/loadBalancer:LoadBalancer":
       Object.assign(state, { dnsName: `${args.name}.elb.amazonaws.com`, arnSuffix: `app/${args.name}/0123` });
       break;
     case "aws:lb/targetGroup:TargetGroup":
       Object.assign(state, { arnSuffix: `targetgroup/${args.name}/0123` });
+      break;
+    case "aws:iam/policy:Policy":
+      Object.assign(state, { arn: `arn:aws:iam::${ACCOUNT_ID}:policy/${args.name}` });
+      break;
+    case "aws:iam/serviceLinkedRole:ServiceLinkedRole":
+      Object.assign(state, {
+        arn: `arn:aws:iam::${ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+      });
+      break;
+    case "aws:dynamodb/table:Table":
+      Object.assign(state, {
+        name: `${args.name}-0mock`,
+        arn: `arn:aws:dynamodb:${region}:${ACCOUNT_ID}:table/${args.name}-0mock`,
+      });
+      break;
+    case "aws:cloudwatch/logGroup:LogGroup":
+      Object.assign(state, { arn: `arn:aws:logs:${region}:${ACCOUNT_ID}:log-group:${String(inputs.name)}` });
       break;
     case "aws:ec2/launchTemplate:LaunchTemplate":
       Object.assign(state, { latestVersion: 1 });
@@ -80,8 +109,22 @@ function computedState(args: MockResourceArgs): { id: string; state: Record<stri
   return { id, state };
 }
 
-function mockCall(args: MockCallArgs): Record<string, unknown> {
+function mockCall(args: MockCallArgs, account: MockAccount): Record<string, unknown> {
   switch (args.token) {
+    case "aws:index/getAvailabilityZones:getAvailabilityZones":
+      return {
+        names: ["us-east-1a", "us-east-1b", "us-east-1c"],
+        zoneIds: ["use1-az1", "use1-az2", "use1-az4"],
+      };
+    case "aws:iam/getRoles:getRoles":
+      return account.hasAutoScalingRole
+        ? {
+            arns: [
+              `arn:aws:iam::${ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+            ],
+            names: ["AWSServiceRoleForAutoScaling"],
+          }
+        : { arns: [], names: [] };
     case "aws:index/getCallerIdentity:getCallerIdentity":
       return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/mock`, userId: "mock" };
     case "aws:ec2/getAmi:getAmi":
@@ -99,6 +142,33 @@ function mockCall(args: MockCallArgs): Record<string, unknown> {
     default:
       throw new Error(`unmocked invoke ${args.token}`);
   }
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getDependenciesList(): string[];
+}
+
+/**
+ * The mocks hand `newResource` no resource options: read them from the request the engine receives
+ * (protect, retainOnDelete, dependsOn) before the mock monitor answers it.
+ */
+function recordResourceOptions(options: Map<string, RecordedResource["options"]>): void {
+  const monitor = getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, callback: unknown): void;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    options.set(`${req.getType()}::${req.getName()}`, {
+      protect: req.getProtect(),
+      retainOnDelete: req.getRetainondelete(),
+      dependsOn: req.getDependenciesList(),
+    });
+    register(req, callback);
+  };
 }
 
 /** Waits until no new resource has been registered for a few turns of the event loop. */
@@ -123,6 +193,7 @@ async function settle(resources: RecordedResource[]): Promise<void> {
 export async function runStack(
   stack: string,
   overrides: Record<string, string | undefined> = {},
+  account: MockAccount = { hasAutoScalingRole: true },
 ): Promise<StackRun> {
   const dir = mkdtempSync(join(tmpdir(), "cq-stack-"));
   try {
@@ -137,6 +208,7 @@ export async function runStack(
       if (value !== undefined) config[key] = value;
     }
     const resources: RecordedResource[] = [];
+    const options = new Map<string, RecordedResource["options"]>();
     await pulumi.runtime.setMocks(
       {
         newResource(args: MockResourceArgs) {
@@ -149,15 +221,21 @@ export async function runStack(
             state,
             provider: args.provider,
             custom: args.custom ?? true,
+            options: options.get(`${args.type}::${args.name}`) ?? {
+              protect: false,
+              retainOnDelete: false,
+              dependsOn: [],
+            },
           });
           return { id, state };
         },
-        call: mockCall,
+        call: (args) => mockCall(args, account),
       },
       "codequery",
       stack,
       false,
     );
+    recordResourceOptions(options);
     pulumi.runtime.setAllConfig(config);
     const program = (await import("../index.js")) as Record<string, unknown>;
     const outputs: Record<string, unknown> = {};

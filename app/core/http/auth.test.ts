@@ -37,7 +37,7 @@ describe("authentication", () => {
     const core = await start();
     const res = await fetch(`${core.url}${path}`, { method, body: method === "POST" ? "{}" : undefined });
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: "Missing credentials: send the X-API-KEY header" });
+    expect(await res.json()).toMatchObject({ error: "Missing credentials: send the X-API-KEY header" });
   });
 
   it("refuses a wrong API key (401)", async () => {
@@ -46,7 +46,7 @@ describe("authentication", () => {
       headers: { "X-API-KEY": "wrong-key-0123456789" },
     });
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: "Invalid API Key" });
+    expect(await res.json()).toMatchObject({ error: "Invalid API Key" });
   });
 
   it("accepts the right API key", async () => {

@@ -5,9 +5,10 @@ import type { CoreCredentials } from "../credentials.js";
 import { buildOpenApiDocument } from "../openapi.js";
 import type { Project } from "../project/project.js";
 import { requireAuth } from "./auth.js";
-import { contentHandler, searchHandler, structureHandler } from "./files-routes.js";
+import { contentHandler, structureHandler } from "./files-routes.js";
 import { requireKnownHost } from "./host-check.js";
 import { mcpHandler } from "./mcp-route.js";
+import { searchHandler } from "./search-routes.js";
 
 export interface RouterDeps {
   config: CoreConfig;
@@ -28,7 +29,7 @@ export function createCoreRouter({ config, project, credentials, publicUrl }: Ro
   });
   router.get("/files/structure", auth, structureHandler(project));
   router.post("/files/content", auth, contentHandler(project, limits));
-  router.get("/files/search", auth, searchHandler(project));
+  router.get("/files/search", auth, searchHandler(project, limits));
   router.get("/openapi.json", auth, (ctx) => {
     ctx.body = buildOpenApiDocument({
       publicUrl: publicUrl() ?? ctx.origin,

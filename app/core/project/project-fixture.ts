@@ -1,4 +1,4 @@
-import { openProject, type Project } from "./project.js";
+import { openProject, type Project, type ProjectOptions } from "./project.js";
 import type { WatchMode } from "./tree.js";
 
 export const TEST_LIMITS = {
@@ -27,6 +27,7 @@ export function openTestProject(
     watch?: WatchMode;
     maxWatchedDirs?: number;
     onWarning?: (message: string) => void;
+    search?: ProjectOptions["search"];
   } = {},
 ): Project {
   const project = openProject({
@@ -38,6 +39,7 @@ export function openTestProject(
     ...(options.watch ? { watch: options.watch } : {}),
     ...(options.maxWatchedDirs ? { maxWatchedDirs: options.maxWatchedDirs } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    ...(options.search ? { search: options.search } : {}),
   });
   opened.push(project);
   return project;

@@ -3,7 +3,13 @@ import { ContentStore } from "./content-store.js";
 import { nowNs } from "./file-signature.js";
 import { IgnoreRules } from "./ignore-rules.js";
 import { readFiles, type FileResult, type ReaderLimits } from "./reader.js";
-import { searchProject, type SearchLimits, type SearchRequest, type SearchResult } from "./search.js";
+import type { SearchRequest } from "../search/search-request.js";
+import {
+  DEFAULT_SEARCH_SETTINGS,
+  SearchService,
+  type SearchAnswer,
+  type SearchSettings,
+} from "../search/search-service.js";
 import { ProjectTree, type Structure, type TreeOptions, type TreeStats } from "./tree.js";
 
 /** `clockNs` (the file-timestamp clock) is shared with the content cache; tests move it forward to settle fresh files. */
@@ -12,6 +18,14 @@ export interface ProjectOptions extends TreeOptions {
   ignoreFileNames: readonly string[];
   limits: ReaderLimits & SearchLimits;
   cacheMaxBytes: number;
+  /** Search deadline, scan caps, workers and cache (defaults: DEFAULT_SEARCH_SETTINGS). */
+  search?: Partial<Omit<SearchSettings, keyof SearchLimits | "maxQueryLength" | "maxResults">>;
+}
+
+export interface SearchLimits {
+  maxResults: number;
+  maxFiles: number;
+  maxQueryLength: number;
 }
 
 /** Everything the Core may do with the project directory; knows nothing of HTTP. */
@@ -25,7 +39,9 @@ export interface Project {
   /** Stops watching the directory. */
   close(): void;
   readFiles(paths: string[]): { results: Record<string, FileResult>; allMissing: boolean };
-  search(request: SearchRequest): Promise<SearchResult>;
+  search(request: SearchRequest, signal?: AbortSignal): Promise<SearchAnswer>;
+  /** Starts the search workers ahead of the first search. */
+  prepareSearch(): Promise<void>;
 }
 
 export function openProject(options: ProjectOptions): Project {
@@ -35,14 +51,30 @@ export function openProject(options: ProjectOptions): Project {
   const store = new ContentStore(options.limits.maxFileBytes, options.cacheMaxBytes, clockNs);
   const tree = new ProjectTree(rootReal, rules, { ...options, clockNs });
   const limits = options.limits;
+  const search = new SearchService({
+    rootReal,
+    ignoreFileNames: options.ignoreFileNames,
+    snapshot: () => tree.current(),
+    settings: {
+      ...DEFAULT_SEARCH_SETTINGS,
+      ...options.search,
+      maxResults: limits.maxResults,
+      maxFiles: limits.maxFiles,
+      maxQueryLength: limits.maxQueryLength,
+    },
+  });
   return {
     rootReal,
     cacheStats: store.stats,
     treeStats: tree.stats,
     structure: async () => (await tree.current()).structure,
     watchesInstalled: () => tree.watchesInstalled(),
-    close: () => tree.close(),
+    close: () => {
+      tree.close();
+      search.close();
+    },
     readFiles: (paths) => readFiles({ rootReal, rules, store, limits }, paths),
-    search: (request) => searchProject({ rootReal, rules, store, tree, limits }, request),
+    search: (request, signal) => search.search(request, signal),
+    prepareSearch: () => search.prepare(),
   };
 }

@@ -2,7 +2,8 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import Koa from "koa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { errorHandler, requestId, safeEqual } from "../../common/http.js";
+import { requestId, safeEqual } from "../../common/http.js";
+import { errorHandler } from "../../common/problem-details.js";
 import { silentLogger } from "../../common/logger.js";
 import type { AuditRecord } from "../store/types.js";
 import { createAdminRouter } from "./routes.js";
@@ -21,7 +22,7 @@ let base: string;
 beforeAll(async () => {
   const app = new Koa();
   app.use(requestId());
-  app.use(errorHandler(silentLogger(), "detail"));
+  app.use(errorHandler(silentLogger()));
   const router = createAdminRouter({
     sessions: createAdminSessions({ ttlMs: TTL_MS, now }),
     verifyAdminKey: (key) => safeEqual(key, ADMIN_KEY),
@@ -106,7 +107,7 @@ describe("admin page", () => {
   it("answers 404 for an unknown asset", async () => {
     const res = await fetch(`${base}/admin/assets/..%2Fsession.ts`);
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ detail: "No such admin asset" });
+    expect(await res.json()).toMatchObject({ detail: "No such admin asset" });
   });
 });
 
@@ -137,7 +138,7 @@ describe("admin sign-in", () => {
     });
     expect(res.status).toBe(401);
     expect(res.headers.get("set-cookie")).toBeNull();
-    expect(await res.json()).toEqual({ detail: "Wrong admin key" });
+    expect(await res.json()).toMatchObject({ detail: "Wrong admin key" });
     expect(records).toMatchObject([{ actor: "anonymous", action: "admin.sign_in", outcome: "failure" }]);
     expect(JSON.stringify(records)).not.toContain("wrong-key-attempt");
   });
@@ -205,7 +206,7 @@ describe("admin API calls with the session", () => {
     t += 1;
     const res = await health({ cookie: session, "x-csrf-token": csrf });
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ detail: "Admin session missing or expired: sign in again" });
+    expect(await res.json()).toMatchObject({ detail: "Admin session missing or expired: sign in again" });
   });
 
   it("signs out: the cookie is cleared and the session is gone", async () => {

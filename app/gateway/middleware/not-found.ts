@@ -1,19 +1,15 @@
 import type { Context, Middleware, Next } from "koa";
+import { sendProblem } from "../../common/problem-details.js";
 import { redactApiKeys } from "../keys/key-format.js";
 
-/** Unknown routes and wrong methods answer JSON like every other Gateway error. */
+/**
+ * Unknown routes answer a problem body naming the route (API keys in the path redacted); wrong
+ * methods get theirs from the error middleware.
+ */
 export function jsonNotFound(): Middleware {
   return async (ctx: Context, next: Next) => {
     await next();
     if (ctx.body !== undefined && ctx.body !== null) return;
-    const status = ctx.status;
-    let detail: string;
-    if (status === 404) detail = `No route for ${ctx.method} ${redactApiKeys(ctx.path)}`;
-    else if (status === 405)
-      detail = `Method ${ctx.method} is not allowed here; allowed: ${ctx.response.get("Allow")}`;
-    else return;
-    // Setting the status again marks it explicit, so Koa does not turn it into 200 for the body.
-    ctx.status = status;
-    ctx.body = { detail };
+    if (ctx.status === 404) sendProblem(ctx, 404, `No route for ${ctx.method} ${redactApiKeys(ctx.path)}`);
   };
 }

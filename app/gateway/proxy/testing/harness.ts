@@ -8,7 +8,8 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
-import { closeServer, errorHandler, requestId } from "../../../common/http.js";
+import { closeServer, requestId } from "../../../common/http.js";
+import { errorHandler } from "../../../common/problem-details.js";
 import { silentLogger } from "../../../common/logger.js";
 import {
   createCoreProxy,
@@ -89,7 +90,7 @@ export async function startProxyHarness(
   const app = new Koa();
   app.silent = true;
   app.use(requestId());
-  app.use(errorHandler(silentLogger(), "detail"));
+  app.use(errorHandler(silentLogger()));
   app.use(async (ctx) => {
     await proxy.forward(ctx, target, ctx.path, forwardOptions);
   });

@@ -1,0 +1,121 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { IgnoreRules } from "../project/ignore-rules.js";
+import { FileLoader } from "./file-loader.js";
+import { compileGlob } from "./glob.js";
+import { createLineFinder, ScanInterrupted } from "./line-finder.js";
+import { enableLinearRegExp } from "./linear-regexp.js";
+import type { FilesMessage, Position, ScanJob, ScanReport, WireHit, WorkerRequest } from "./protocol.js";
+import { scanRegion } from "./scan-region.js";
+
+/** A scan worker: holds its share of the file list and a cache of their bytes; scans one job at a time. */
+export interface ScanWorkerData {
+  rootReal: string;
+  ignoreFileNames: readonly string[];
+  cacheMaxBytes: number;
+}
+
+/** Report progress at least this often, so the main thread can stop early and meet deadlines. */
+const REPORT_EVERY_MS = 25;
+const REPORT_EVERY_HITS = 256;
+
+const data = workerData as ScanWorkerData;
+enableLinearRegExp();
+const rules = new IgnoreRules(data.rootReal, data.ignoreFileNames);
+const loader = new FileLoader({
+  rootReal: data.rootReal,
+  isHiddenReal: (realRel) => rules.isHidden(realRel, false),
+  cacheMaxBytes: data.cacheMaxBytes,
+});
+let share: FilesMessage | undefined;
+
+parentPort?.on("message", (message: WorkerRequest) => {
+  if (message.type === "files") share = message;
+  else parentPort?.postMessage(runScan(message));
+});
+
+function runScan(job: ScanJob): ScanReport {
+  const stopFlag = new Int32Array(job.stop);
+  const shouldStop = () => Atomics.load(stopFlag, 0) !== 0 || Date.now() >= job.deadlineAt;
+  const report = (fields: Partial<ScanReport>): ScanReport => ({
+    type: "report",
+    jobId: job.jobId,
+    hits: [],
+    frontier: null,
+    filesSearched: 0,
+    done: true,
+    ...fields,
+  });
+  if (!share || share.snapshotId !== job.snapshotId) return report({});
+  const { indexes, paths } = share;
+  const finder = createLineFinder(job.matcher, shouldStop);
+  const matchesGlob = job.glob === undefined ? undefined : compileGlob(job.glob);
+  const prefix = job.prefix === "" ? "" : `${job.prefix}/`;
+
+  let hits: WireHit[] = [];
+  let hitsTotal = 0;
+  let searched = 0;
+  let filesSearched = 0;
+  let lastReport = Date.now();
+  const flush = (frontier: Position) => {
+    parentPort?.postMessage(report({ hits, frontier, filesSearched, done: false }));
+    hits = [];
+    filesSearched = 0;
+    lastReport = Date.now();
+  };
+
+  let k = lowerBoundIndex(indexes, job.start.index);
+  for (; k < indexes.length; k++) {
+    const index = indexes[k] as number;
+    const here: Position = index === job.start.index ? job.start : { index, line: 1, offset: 0 };
+    if (shouldStop()) return report({ hits, frontier: here, filesSearched, stoppedBy: "deadline" });
+    const rel = paths[k] as string;
+    if (prefix !== "" && !rel.startsWith(prefix)) continue;
+    if (matchesGlob && !matchesGlob(rel)) continue;
+    if (searched >= job.maxFiles) return report({ hits, frontier: here, filesSearched, stoppedBy: "files" });
+    searched++;
+    filesSearched++;
+    const bytes = loader.load(rel, here.offset, job.maxFileBytes);
+    if (!bytes) continue;
+    let result;
+    try {
+      result = scanRegion(
+        bytes,
+        {
+          index,
+          mode: job.mode,
+          context: job.context,
+          startOffset: here.offset,
+          startLine: here.line,
+          maxHits: job.maxHits - hitsTotal,
+        },
+        finder,
+      );
+    } catch (err) {
+      if (!(err instanceof ScanInterrupted)) throw err;
+      // Resume from the first line of this file not known to be free of hits.
+      return report({ hits, frontier: here, filesSearched, stoppedBy: "deadline" });
+    }
+    hits.push(...result.hits);
+    hitsTotal += result.hits.length;
+    if (result.full) {
+      const frontier = result.resume ? { index, ...result.resume } : { index: index + 1, line: 1, offset: 0 };
+      return report({ hits, frontier, filesSearched, stoppedBy: "limit" });
+    }
+    if (result.resume)
+      return report({ hits, frontier: { index, ...result.resume }, filesSearched, stoppedBy: "file_bytes" });
+    if (hits.length >= REPORT_EVERY_HITS || Date.now() - lastReport >= REPORT_EVERY_MS)
+      flush({ index: index + 1, line: 1, offset: 0 });
+  }
+  return report({ hits, frontier: null, filesSearched });
+}
+
+function lowerBoundIndex(indexes: Int32Array, index: number): number {
+  let lo = 0;
+  let hi = indexes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((indexes[mid] as number) < index) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,170 @@
+import { availableParallelism } from "node:os";
+import type { TreeSnapshot } from "../project/tree-node.js";
+import { encodeCursor } from "./cursor.js";
+import { inScanOrder, lowerBound } from "./file-order.js";
+import type { Position, SearchMode, StopReason } from "./protocol.js";
+import { entryOf, fitEntries, type SearchEntry } from "./result-budget.js";
+import { ScanPool } from "./scan-pool.js";
+import {
+  parseSearchRequest,
+  type ParsedSearch,
+  type RequestLimits,
+  type SearchRequest,
+} from "./search-request.js";
+
+export interface SearchSettings extends RequestLimits {
+  /** Most files scanned in one page. */
+  maxFiles: number;
+  /** Most bytes of one file scanned in one page; the cursor reaches the rest. */
+  maxFileBytes: number;
+  deadlineMs: number;
+  maxResponseChars: number;
+  workers: number;
+  cacheMaxBytes: number;
+}
+
+export const DEFAULT_SEARCH_SETTINGS = {
+  maxFileBytes: 64 * 1024 * 1024,
+  deadlineMs: 20_000,
+  maxResponseChars: 90_000,
+  workers: Math.min(4, availableParallelism()),
+  cacheMaxBytes: 256 * 1024 * 1024,
+} as const;
+
+export interface SearchAnswer {
+  query: string;
+  mode: SearchMode;
+  /** `lines`: matching lines; `files`: files with a match; `count`: matching lines per file. */
+  results: SearchEntry[];
+  /** True when the scan did not reach the end: continue with `next_cursor`. */
+  truncated: boolean;
+  next_cursor: string | null;
+  /** Why this page ended early (only when truncated). */
+  stopped_by?: StopReason;
+  files_searched: number;
+}
+
+export interface SearchDeps {
+  rootReal: string;
+  ignoreFileNames: readonly string[];
+  snapshot: () => Promise<TreeSnapshot>;
+  settings: SearchSettings;
+}
+
+/**
+ * Search over the visible files of the project (the tree's listing: ignore rules and deny list
+ * applied), scanned by worker threads in a stable order. Every page is either complete or says
+ * where it stopped, why, and gives the cursor that resumes exactly there.
+ */
+export class SearchService {
+  private readonly ordered = new WeakMap<TreeSnapshot, readonly string[]>();
+  private pool: ScanPool | undefined;
+
+  constructor(private readonly deps: SearchDeps) {}
+
+  async search(request: SearchRequest, signal?: AbortSignal): Promise<SearchAnswer> {
+    const { settings } = this.deps;
+    // Workers stop at the soft deadline; one that cannot (a long line under a slow pattern) is
+    // terminated at the hard one, so the answer always comes within `deadlineMs`.
+    const deadlineAt = Date.now() + settings.deadlineMs - graceMs(settings.deadlineMs);
+    const search = parseSearchRequest(request, settings);
+    const files = this.filesOf(await this.deps.snapshot());
+    const outcome = await this.poolOf().scan(
+      files,
+      {
+        matcher: search.matcher,
+        mode: search.mode,
+        context: search.context,
+        prefix: search.prefix,
+        glob: search.glob,
+        start: startOf(files, search),
+        maxHits: search.limit + 1,
+        maxFiles: settings.maxFiles,
+        maxFileBytes: settings.maxFileBytes,
+        deadlineAt,
+      },
+      signal,
+    );
+    const hits = outcome.hits.slice(0, search.limit);
+    const cutAt = (kept: number): Position | null =>
+      kept < outcome.hits.length ? (outcome.hits[kept] as Position) : outcome.frontier;
+    const cursorOf = (position: Position | null) =>
+      position && position.index < files.length
+        ? encodeCursor(search.fingerprint, {
+            path: files[position.index] as string,
+            line: position.line,
+            offset: position.offset,
+          })
+        : null;
+    const answerWith = (results: SearchEntry[], kept: number): SearchAnswer => {
+      const next = cursorOf(cutAt(kept));
+      const stoppedBy: StopReason | undefined =
+        next === null
+          ? undefined
+          : kept < hits.length
+            ? "response_size"
+            : kept < outcome.hits.length
+              ? "limit"
+              : (outcome.stoppedBy ?? "limit");
+      return {
+        query: search.query,
+        mode: search.mode,
+        results,
+        truncated: next !== null,
+        next_cursor: next,
+        ...(stoppedBy ? { stopped_by: stoppedBy } : {}),
+        files_searched: outcome.filesSearched,
+      };
+    };
+    const entries = hits.map((hit) => entryOf(hit, files[hit.index] as string, search.mode));
+    const kept = fitEntries(
+      entries,
+      settings.maxResponseChars,
+      (k) => JSON.stringify(answerWith([], k)).length,
+    );
+    return answerWith(kept, kept.length);
+  }
+
+  /** Starts the scan workers with the current file list (the Core calls it at start-up). */
+  async prepare(): Promise<void> {
+    this.poolOf().prepare(this.filesOf(await this.deps.snapshot()));
+  }
+
+  close(): void {
+    this.pool?.close();
+    this.pool = undefined;
+  }
+
+  private filesOf(snapshot: TreeSnapshot): readonly string[] {
+    let files = this.ordered.get(snapshot);
+    if (!files) {
+      files = inScanOrder(snapshot.files());
+      this.ordered.set(snapshot, files);
+    }
+    return files;
+  }
+
+  private poolOf(): ScanPool {
+    this.pool ??= new ScanPool({
+      rootReal: this.deps.rootReal,
+      ignoreFileNames: this.deps.ignoreFileNames,
+      workers: this.deps.settings.workers,
+      cacheMaxBytes: this.deps.settings.cacheMaxBytes,
+      hardStopGraceMs: graceMs(this.deps.settings.deadlineMs),
+    });
+    return this.pool;
+  }
+}
+
+const graceMs = (deadlineMs: number) => Math.min(1000, Math.floor(deadlineMs / 4));
+
+/** Where this page starts: the cursor's place, or the first file under `path`. */
+function startOf(files: readonly string[], search: ParsedSearch): Position {
+  const first = search.prefix === "" ? 0 : lowerBound(files, `${search.prefix}/`);
+  if (!search.cursor) return { index: first, line: 1, offset: 0 };
+  const index = lowerBound(files, search.cursor.path);
+  if (index < first) return { index: first, line: 1, offset: 0 };
+  return files[index] === search.cursor.path
+    ? { index, line: search.cursor.line, offset: search.cursor.offset }
+    : { index, line: 1, offset: 0 };
+}

@@ -1,0 +1,153 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { extname, join } from "node:path";
+import { openProject, type Project } from "../../app/core/project/project.js";
+
+/**
+ * Search benchmark: a tree of >= 30,000 files of real text (copies of this repository's
+ * node_modules sources, with a marker line planted in one file in 250), scanned in full for a
+ * literal by `grep -rnF`, `rg` (when installed) and the Core — cold (a fresh project, as a running
+ * Core is after start-up: tree listed and workers started, but no file contents cached; the OS
+ * page cache is warm for every tool) and warm (the same search again).
+ * Targets: cold no slower than grep; warm at most half of grep.
+ */
+
+export type Report = (
+  name: string,
+  ours: number,
+  baselineName: string,
+  baseline: number,
+  target?: { ratio: number; label: string },
+) => void;
+
+const TEXT_EXTENSIONS = new Set([".js", ".mjs", ".cjs", ".ts", ".md", ".json"]);
+const MAX_SOURCE_BYTES = 200 * 1024;
+const MARKER = "bench_needle_marker_42";
+const RUNS = 5;
+
+function textFilesUnder(dir: string, out: string[] = []): string[] {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) textFilesUnder(path, out);
+    else if (
+      entry.isFile() &&
+      TEXT_EXTENSIONS.has(extname(entry.name)) &&
+      statSync(path).size <= MAX_SOURCE_BYTES
+    )
+      out.push(path);
+  }
+  return out;
+}
+
+/** Copies real text files into `root` (cycling through them) until there are `count`; returns the marker hits planted. */
+export function generateTextTree(root: string, sourceDir: string, count = 30_000): number {
+  const sources = textFilesUnder(sourceDir).sort();
+  let planted = 0;
+  for (let i = 0; i < count; i++) {
+    const dir = join(root, `pkg${i % 150}`, `mod${Math.floor(i / 150) % 20}`);
+    if (i < 3000) mkdirSync(dir, { recursive: true });
+    const source = sources[i % sources.length] as string;
+    const target = join(dir, `f${i}${extname(source)}`);
+    if (i % 250 === 0) {
+      writeFileSync(target, `// ${MARKER} in file ${i}\n`);
+      planted++;
+    } else copyFileSync(source, target);
+  }
+  return planted;
+}
+
+function timed<T>(fn: () => T): { ms: number; value: T } {
+  const start = process.hrtime.bigint();
+  const value = fn();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
+}
+
+async function timedAsync<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = process.hrtime.bigint();
+  const value = await fn();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
+}
+
+/** Lines `tool` prints for the marker (exit status 1 = no match). */
+function runTool(tool: string, args: string[], cwd: string): number {
+  const out = execFileSync(tool, args, { cwd, encoding: "utf8", maxBuffer: 256 << 20 });
+  return out.split("\n").filter((l) => l !== "").length;
+}
+
+function openForSearch(root: string): Project {
+  return openProject({
+    root,
+    watch: "off",
+    ignoreFileNames: [".agentignore", ".gitignore"],
+    limits: {
+      maxFileBytes: 1 << 20,
+      maxFilesPerRequest: 100,
+      maxRequestBytes: 8 << 20,
+      maxResults: 200,
+      maxFiles: 1_000_000,
+      maxQueryLength: 256,
+    },
+    cacheMaxBytes: 64 << 20,
+  });
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+export async function benchSearch(root: string, sourceDir: string, report: Report): Promise<void> {
+  const generated = timed(() => generateTextTree(root, sourceDir));
+  const bytes = Number(execFileSync("du", ["-sb", root], { encoding: "utf8" }).split("\t")[0]);
+  console.log(
+    `Search tree: 30,000 files of real text, ${(bytes / 1024 / 1024).toFixed(0)} MB, ` +
+      `${generated.value} marker lines planted (${generated.ms.toFixed(0)} ms)`,
+  );
+  const hasRg = spawnSync("rg", ["--version"]).status === 0;
+  const grep: number[] = [];
+  const rg: number[] = [];
+  const cold: number[] = [];
+  const warm: number[] = [];
+  const found = { grep: 0, rg: 0, ours: 0 };
+  let warmProject: Project | undefined;
+  // Interleaved, so every tool sees the same load on the shared machine.
+  for (let run = 0; run < RUNS; run++) {
+    const g = timed(() => runTool("grep", ["-rnF", "--", MARKER, "."], root));
+    grep.push(g.ms);
+    found.grep = g.value;
+    if (hasRg) {
+      const r = timed(() => runTool("rg", ["-nF", "--no-config", "--", MARKER, "."], root));
+      rg.push(r.ms);
+      found.rg = r.value;
+    }
+    // Cold as a running Core sees it: the tree was listed and the workers started at start-up;
+    // no file contents are cached yet.
+    const project = openForSearch(root);
+    await project.structure();
+    await project.prepareSearch();
+    const first = await timedAsync(() => project.search({ query: MARKER, limit: 200 }));
+    cold.push(first.ms);
+    found.ours = first.value.results.length;
+    if (first.value.truncated)
+      throw new Error(`the Core's full scan stopped early: ${first.value.stopped_by}`);
+    project.close();
+    warmProject ??= openForSearch(root);
+    await warmProject.search({ query: MARKER, limit: 200 });
+    warm.push((await timedAsync(() => warmProject!.search({ query: MARKER, limit: 200 }))).ms);
+  }
+  warmProject?.close();
+  console.log(
+    `Hits: grep ${found.grep}, ${hasRg ? `rg ${found.rg}, ` : ""}the Core ${found.ours} ` +
+      `(${found.grep === found.ours ? "equal" : "DIFFERENT"})`,
+  );
+  if (found.grep !== found.ours)
+    report("search: same hits as grep", 1, "grep", 0, { ratio: 0, label: "must be equal" });
+  if (hasRg) report("search: rg -nF (reference)", median(rg), "grep -rnF", median(grep));
+  else console.log("rg is not installed: no rg figure");
+  report("search: full literal scan, cold", median(cold), "grep -rnF", median(grep), {
+    ratio: 1,
+    label: "target <= grep",
+  });
+  report("search: full literal scan, warm", median(warm), "grep -rnF", median(grep), {
+    ratio: 0.5,
+    label: "target <= 50% of grep",
+  });
+}
