@@ -27,6 +27,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { filesProxyRoutes, type CoreForwarder } from "./routes/files-proxy.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
+import { actionsDocumentRoutes } from "./routes/actions-openapi.js";
 import type { GatewayOAuthDeps } from "./oauth/index.js";
 import { ngrokUrlRoutes, type TunnelUrlValidator } from "./routes/ngrok-urls.js";
 import type { KeySecrets } from "./secrets-source.js";
@@ -170,6 +171,7 @@ export async function createGateway(
   if (oauth) app.use(oauth.challenge).use(oauth.authorizationServer);
   const routers = [
     healthRoutes({ version: GATEWAY_VERSION }),
+    actionsDocumentRoutes({ publicUrl: config.publicUrl }),
     apiKeyRoutes({ config, keys, usage, tunnels, audit, authenticated, generateGuard }),
     ngrokUrlRoutes({
       tunnels,

@@ -19,7 +19,6 @@ export const PROXIED_ROUTES = [
   ["post", "/files/content"],
   ["get", "/files/search"],
   ["post", "/mcp"],
-  ["get", "/openapi.json"],
 ] as const;
 
 export function filesProxyRoutes(deps: FilesProxyRoutesDeps): Router {
