@@ -12,6 +12,7 @@ import type { AuthFailureLimiter } from "../middleware/auth-failure-limit.js";
 import { OAUTH_PREFIX } from "./authorization-server.js";
 import { CONSENT_CSP, renderConsentPage, renderConsentProblem, type ConsentView } from "./consent-page.js";
 import { accountIdOf, matchedFingerprint } from "./key-account.js";
+import type { KeyGrants } from "./key-grants.js";
 
 const MAX_FORM_BYTES = 4096;
 
@@ -28,6 +29,7 @@ export interface ConsentRoutesDeps {
   logger: Logger;
   /** secret for the form's CSRF token (one of the authorization server's cookie keys) */
   csrfSecret: string;
+  keyGrants: KeyGrants;
 }
 
 type Interaction = Awaited<ReturnType<Provider["interactionDetails"]>>;
@@ -82,6 +84,7 @@ export function consentRoutes(deps: ConsentRoutesDeps): Router {
       return;
     }
     const grantId = await grantFor(interaction, account);
+    await deps.keyGrants.remember(account.keyId, grantId);
     await deps.audit(ctx, {
       action: "oauth.authorize",
       target: account.keyId,

@@ -6,6 +6,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestGateway } from "../testing/gateway-harness.js";
 import { ConsentBrowser } from "./testing/consent-driver.js";
+import { listToolsWith } from "./testing/raw-oauth-client.js";
 import { InMemoryOAuthClient } from "./testing/mcp-oauth-client.js";
 import { startOAuthGateway, startRegisteredCore, type RegisteredCore } from "./testing/oauth-gateway.js";
 
@@ -69,6 +70,21 @@ describe("OAuth discovery documents", () => {
     },
   );
 
+  it("limits dynamic registrations per address (each one is a stored record)", async () => {
+    const register = () =>
+      fetch(`${gw.url}/oauth/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: "none" }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await register()).status);
+    expect(new Set(statuses)).toEqual(new Set([201]));
+    const refused = await register();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+  });
+
   it("serves RFC 8414 metadata: code flow, S256 only, registration and metadata documents", async () => {
     const res = await fetch(`${gw.url}/.well-known/oauth-authorization-server`);
     expect(res.status).toBe(200);
@@ -117,8 +133,9 @@ describe("a client identified by its metadata document URL", { timeout: 60_000 }
     await host?.close();
   });
 
+  const oauth = new InMemoryOAuthClient(REDIRECT, CLIENT_ID_URL);
+
   it("authorizes the SDK client without registering it, naming it from its document", async () => {
-    const oauth = new InMemoryOAuthClient(REDIRECT, CLIENT_ID_URL);
     const transport = new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), { authProvider: oauth });
     await expect(new Client({ name: "cimd", version: "1.0.0" }).connect(transport)).rejects.toBeInstanceOf(
       UnauthorizedError,
@@ -138,6 +155,14 @@ describe("a client identified by its metadata document URL", { timeout: 60_000 }
     expect(tools.tools.map((t) => t.name)).toContain("search");
     await client.close();
     expect(host.hits()).toBeGreaterThan(0);
+  });
+
+  it("verifies a token from memory on the hot path: repeated calls read no storage", async () => {
+    const call = () => listToolsWith(gw.url, oauth.stored!.access_token);
+    expect((await call()).status).toBe(200);
+    gw.storeCalls.length = 0;
+    for (let i = 0; i < 5; i++) expect((await call()).status).toBe(200);
+    expect(gw.storeCalls.filter((c) => c.kind !== "usage")).toEqual([]);
   });
 
   it("refuses a metadata document URL whose document is missing", async () => {

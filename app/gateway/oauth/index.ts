@@ -12,6 +12,7 @@ import type { RecordStore } from "../store/types.js";
 import { createAuthorizationServer, OAUTH_PREFIX } from "./authorization-server.js";
 import { consentRoutes } from "./consent-routes.js";
 import { keyAccountStatus } from "./key-account.js";
+import { KeyGrants } from "./key-grants.js";
 import { mcpAuthChallenge, MCP_PATH, protectedResourceRoutes } from "./protected-resource.js";
 import { loadServerSecrets } from "./signing-keys.js";
 import { createTokenResolver, type OAuthBearerResolver } from "./token-resolver.js";
@@ -85,6 +86,15 @@ export async function createGatewayOAuth(
   });
   provider.on("server_error", (_ctx, err) => deps.logger.error({ err }, "OAuth server error"));
 
+  const keyGrants = new KeyGrants(deps.store, deps.peppers);
+  deps.keys.onPurge((keyId) => {
+    keyGrants
+      .endAll(keyId)
+      .catch((err: unknown) =>
+        deps.logger.warn({ err, key_id: keyId }, "could not delete the OAuth grants of a purged key"),
+      );
+  });
+
   const handleByProvider = provider.callback();
   const consent = consentRoutes({
     provider,
@@ -97,6 +107,7 @@ export async function createGatewayOAuth(
     audit: deps.audit,
     logger: deps.logger,
     csrfSecret: secrets.cookieKeys[0]!,
+    keyGrants,
   });
   const metadata = protectedResourceRoutes(options.issuer, resource);
 

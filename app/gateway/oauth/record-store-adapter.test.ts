@@ -102,6 +102,17 @@ function adapterContract(
       expect(await sessions.findByUid(`uid-${sessionId}`)).toBeUndefined();
     });
 
+    it("reads a record sealed under a pepper that is gone as missing", async () => {
+      const jti = id();
+      const other = singlePepperRing("another-pepper-no-longer-configured-012345", "old");
+      await new RecordStoreAdapter("AccessToken", { store, peppers: other, now: () => clock }).upsert(
+        jti,
+        { jti },
+        60,
+      );
+      expect(await adapter("AccessToken").find(jti)).toBeUndefined();
+    });
+
     it("stores no token value in a record id or in the clear", async () => {
       const jti = `visible-token-${id()}`;
       await adapter("AccessToken").upsert(jti, { jti, accountId: "account-in-payload" }, 60);

@@ -163,7 +163,12 @@ export class RecordStoreAdapter implements Adapter {
       await this.options.store.delete("oauth", recordId);
       return null;
     }
-    return { text: this.open(recordId, found.value), etag: found.etag };
+    try {
+      return { text: this.open(recordId, found.value), etag: found.etag };
+    } catch {
+      // Tampered, moved, or sealed under a pepper since dropped: it cannot be trusted, so it is not there.
+      return null;
+    }
   }
 
   private open(recordId: string, record: OAuthRecord): string {
@@ -178,7 +183,8 @@ export class RecordStoreAdapter implements Adapter {
   }
 }
 
-function objectId(model: string, id: string): string {
+/** The record id of one oidc-provider object: its model, and a hash of its id. */
+export function objectId(model: string, id: string): string {
   return `${model.toLowerCase().replace(/[^a-z]/g, "")}-${digest(`${model}:${id}`)}`;
 }
 

@@ -1,5 +1,9 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { TestGateway } from "../testing/gateway-harness.js";
+import { objectId } from "./record-store-adapter.js";
 import { ConsentBrowser, consentFormOf } from "./testing/consent-driver.js";
 import { startOAuthGateway, startRegisteredCore, type RegisteredCore } from "./testing/oauth-gateway.js";
 import { listToolsWith, pkcePair, RawOAuthClient } from "./testing/raw-oauth-client.js";
@@ -139,6 +143,19 @@ describe("OAuth at the Gateway refuses", { timeout: 60_000 }, () => {
     expect((await listToolsWith(gw.url, otherTokens.access_token)).status).toBe(200);
   });
 
+  it("nothing of a purged key's grants in storage once the purge is done", async () => {
+    const doomed = await newKeyWithCore();
+    const tokens = await tokensFor(doomed.api_key);
+    const stored = (model: string, id: string) =>
+      existsSync(join(gw.dataDir, "oauth", `${objectId(model, id)}.json`));
+    expect(stored("RefreshToken", tokens.refresh_token)).toBe(true);
+    expect((await gw.call("DELETE", "/api-keys/self", { key: doomed.api_key })).status).toBe(200);
+    // The grants are deleted just after the purge answers; wait for that, boundedly.
+    for (let i = 0; i < 100 && stored("RefreshToken", tokens.refresh_token); i++) await setTimeout(20);
+    expect(stored("RefreshToken", tokens.refresh_token)).toBe(false);
+    expect(stored("AccessToken", tokens.access_token)).toBe(false);
+  });
+
   it("an expired access token", async () => {
     const key = await newKeyWithCore();
     const tokens = await tokensFor(key.api_key);
@@ -163,6 +180,18 @@ describe("OAuth at the Gateway refuses", { timeout: 60_000 }, () => {
     const refused = await listToolsWith(gw.url, tokens.access_token);
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { detail: string }).detail).toMatch(/rotated/);
+  });
+
+  it("an access token revoked at the revocation endpoint", async () => {
+    const key = await newKeyWithCore();
+    const tokens = await tokensFor(key.api_key);
+    const revoke = await fetch(`${gw.url}/oauth/revoke`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: tokens.access_token, client_id: client.clientId }),
+    });
+    expect(revoke.status).toBe(200);
+    expect((await listToolsWith(gw.url, tokens.access_token)).status).toBe(401);
   });
 
   it("an access token anywhere but /mcp, the one resource it was issued for", async () => {
