@@ -25,6 +25,28 @@ const projectPath = (cwd: string) =>
       return z.NEVER;
     });
 
+/** CORE_ALLOWED_ORIGINS: comma-separated http(s) origins, kept in the form browsers send (`https://app.example.com`). */
+const envOriginList = () =>
+  envList([]).transform((origins, ctx) =>
+    origins.map((value) => {
+      try {
+        const url = new URL(value);
+        if (
+          (url.protocol === "http:" || url.protocol === "https:") &&
+          url.origin === value.replace(/\/$/, "").toLowerCase()
+        )
+          return url.origin;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({
+        code: "custom",
+        message: `expected origins like https://app.example.com, got "${value}"`,
+      });
+      return z.NEVER;
+    }),
+  );
+
 const coreSchema = (cwd: string) =>
   z
     .object({
@@ -41,6 +63,7 @@ const coreSchema = (cwd: string) =>
       GATEWAY_URL: envUrl(),
       CORE_PUBLIC_URL: envUrl(),
       CORE_ALLOWED_HOSTS: envList([]),
+      CORE_ALLOWED_ORIGINS: envOriginList(),
       MAX_FILE_BYTES: envInt(MIB, 1, 1024 * MIB),
       MAX_FILES_PER_REQUEST: envInt(100, 1, 10_000),
       MAX_REQUEST_BYTES: envInt(8 * MIB, 1, 4096 * MIB),
@@ -79,6 +102,8 @@ export interface CoreConfig {
   gatewayUrl?: string;
   publicUrl?: string;
   allowedHosts: string[];
+  /** Extra browser origins (`scheme://host[:port]`) allowed to call `/mcp`, besides the Core's own and the Gateway's. */
+  allowedOrigins: string[];
   limits: {
     maxFileBytes: number;
     maxFilesPerRequest: number;
@@ -128,6 +153,7 @@ export function loadCoreConfig(
     ...(e.GATEWAY_URL ? { gatewayUrl: e.GATEWAY_URL } : {}),
     ...(e.CORE_PUBLIC_URL ? { publicUrl: e.CORE_PUBLIC_URL } : {}),
     allowedHosts: e.CORE_ALLOWED_HOSTS.map((h) => h.toLowerCase()),
+    allowedOrigins: e.CORE_ALLOWED_ORIGINS,
     limits: {
       maxFileBytes: e.MAX_FILE_BYTES,
       maxFilesPerRequest: e.MAX_FILES_PER_REQUEST,

@@ -6,6 +6,7 @@ export interface OpenApiOptions {
   maxFilesPerRequest: number;
   maxRequestBytes: number;
   searchMaxResults: number;
+  maxResponseChars: number;
 }
 
 /** RFC 9457 problem details; `error` repeats `detail` for clients of the earlier system (docs/errors.md). */
@@ -23,6 +24,14 @@ const error = {
 const errorResponse = (description: string) => ({
   description,
   content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Error" } } },
+});
+
+const lineParameter = (name: string, description: string) => ({
+  name,
+  in: "query",
+  required: false,
+  description,
+  schema: { type: "integer", minimum: 1 },
 });
 
 /**
@@ -73,10 +82,38 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
         },
       },
       "/files/content": {
+        get: {
+          operationId: "readFile",
+          summary: "Read one file, or a range of its lines",
+          description: `Any line of any text file: give start_line and end_line (1-based, inclusive, either optional). The answer has total_lines and the lines returned; one larger than ${options.maxResponseChars} characters stops on a whole line with next_start_line.`,
+          parameters: [
+            {
+              name: "path",
+              in: "query",
+              required: true,
+              description: "File path relative to the project root",
+              schema: { type: "string" },
+            },
+            lineParameter("start_line", "First line to return (1-based; default 1)"),
+            lineParameter("end_line", "Last line to return, inclusive (default: the last line)"),
+          ],
+          responses: {
+            "200": {
+              description: "One entry, keyed by the path",
+              content: { "application/json": { schema: { $ref: "#/components/schemas/ContentResponse" } } },
+            },
+            "400": errorResponse(
+              "path missing or repeated; start_line or end_line not a whole number >= 1, or start_line after end_line",
+            ),
+            "401": errorResponse("Missing or invalid API key"),
+            "404": errorResponse("The file is missing, hidden or outside the project"),
+          },
+        },
         post: {
           operationId: "getFileContents",
-          summary: "Read the contents of several files",
-          description: `Paths relative to the project root, at most ${options.maxFilesPerRequest} per request. Files over ${options.maxFileBytes} bytes are truncated (truncated: true); answers stop at ${options.maxRequestBytes} bytes in total.`,
+          summary: "Read the contents of several files or line ranges",
+          description: `At most ${options.maxFilesPerRequest} paths or {path, start_line, end_line} ranges. The answer fits ${options.maxResponseChars} characters: a read that does not fit stops on a whole line with truncated and next_start_line; later files are skipped.`,
+          "x-openai-isConsequential": false,
           requestBody: {
             required: true,
             content: { "application/json": { schema: { $ref: "#/components/schemas/ContentRequest" } } },
@@ -87,11 +124,44 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
               content: { "application/json": { schema: { $ref: "#/components/schemas/ContentResponse" } } },
             },
             "400": errorResponse(
-              "file_paths missing, empty, not a list of strings, too many, or the body is not JSON",
+              "file_paths missing, empty, too many, or an item neither a path nor a valid range; or the body is not JSON",
             ),
             "401": errorResponse("Missing or invalid API key"),
             "404": errorResponse("All requested files are missing"),
             "413": errorResponse("Request body too large"),
+          },
+        },
+      },
+      "/files/info": {
+        get: {
+          operationId: "getFileInfo",
+          summary: "Size, line count, modification time and binary or text of files",
+          description:
+            "Give path once per file (path=a.ts&path=b.md). Use it to plan line-range reads of large files.",
+          parameters: [
+            {
+              name: "path",
+              in: "query",
+              required: true,
+              description: "File path relative to the project root; repeat for several files",
+              schema: {
+                type: "array",
+                items: { type: "string" },
+                minItems: 1,
+                maxItems: options.maxFilesPerRequest,
+              },
+              style: "form",
+              explode: true,
+            },
+          ],
+          responses: {
+            "200": {
+              description: "One entry per path",
+              content: { "application/json": { schema: { $ref: "#/components/schemas/FileInfoResponse" } } },
+            },
+            "400": errorResponse("No path, or more paths than allowed"),
+            "401": errorResponse("Missing or invalid API key"),
+            "404": errorResponse("All requested files are missing"),
           },
         },
       },
@@ -200,7 +270,7 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
           operationId: "postMcpMessage",
           summary: "MCP (Model Context Protocol) over Streamable HTTP, stateless",
           description:
-            "JSON-RPC messages for MCP clients; tools list_structure, read_files and search. Not meant for GPT Actions.",
+            "JSON-RPC messages for MCP clients; tools list_structure, read_files, search and file_info. Not meant for GPT Actions.",
           requestBody: { required: true, content: { "application/json": { schema: { type: "object" } } } },
           responses: {
             "200": {
@@ -246,22 +316,56 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
           properties: {
             file_paths: {
               type: "array",
-              items: { type: "string" },
+              items: {
+                oneOf: [
+                  { type: "string", description: "A whole file" },
+                  { $ref: "#/components/schemas/LineRange" },
+                ],
+              },
               minItems: 1,
               maxItems: options.maxFilesPerRequest,
             },
           },
           required: ["file_paths"],
         },
+        LineRange: {
+          type: "object",
+          description: "Lines start_line to end_line of a file, 1-based and inclusive; either end optional",
+          properties: {
+            path: { type: "string" },
+            start_line: { type: "integer", minimum: 1 },
+            end_line: { type: "integer", minimum: 1 },
+          },
+          required: ["path"],
+          additionalProperties: false,
+        },
         ContentResponse: {
           type: "object",
           additionalProperties: {
             type: "object",
             properties: {
-              content: { type: "string", description: "File contents (UTF-8)" },
+              content: { type: "string", description: "File contents (UTF-8), whole lines" },
+              total_lines: { type: "integer", description: "Lines in the whole file" },
+              start_line: { type: "integer", description: "First line in content (1-based)" },
+              end_line: {
+                type: "integer",
+                description: "Last line in content (start_line - 1 for an empty file)",
+              },
               truncated: {
                 type: "boolean",
-                description: "True when content stops before the end of the file",
+                description: "True when content stops before the end of the asked range (size limits)",
+              },
+              next_start_line: {
+                type: "integer",
+                description: "With truncated: the start_line to ask for next",
+              },
+              partial_line: {
+                type: "boolean",
+                description: "One line longer than the whole answer allows: content is only its beginning",
+              },
+              duplicate_of: {
+                type: "string",
+                description: "The same file and range was asked for under another spelling: see that entry",
               },
               size: { type: "integer", description: "Full size of the file in bytes" },
               binary: { type: "boolean", description: "True for a binary file, whose content is not shown" },
@@ -270,6 +374,19 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
                 description: "True when the response size limit was reached before this file",
               },
               error: { type: "string", description: "Why this file could not be read" },
+            },
+          },
+        },
+        FileInfoResponse: {
+          type: "object",
+          additionalProperties: {
+            type: "object",
+            properties: {
+              size: { type: "integer", description: "Size in bytes" },
+              total_lines: { type: "integer", description: "Lines (text files only)" },
+              modified: { type: "string", format: "date-time", description: "Last modification (UTC)" },
+              binary: { type: "boolean" },
+              error: { type: "string", description: "Why this path could not be described" },
             },
           },
         },

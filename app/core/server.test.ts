@@ -39,7 +39,9 @@ describe("graceful shutdown", () => {
     const { status, text } = await response;
     await closing;
     expect(status).toBe(200);
-    expect(JSON.parse(text)).toEqual({ "a.txt": { content: "hello" } });
+    expect(JSON.parse(text)).toEqual({
+      "a.txt": { content: "hello", total_lines: 1, start_line: 1, end_line: 1 },
+    });
     await expect(fetch(`${running.url}/`)).rejects.toThrow();
   });
 });

@@ -85,7 +85,7 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
 
   const app = new Koa();
   app.proxy = false;
-  const router = createCoreRouter({ config, project, credentials, publicUrl: () => publicUrl });
+  const router = createCoreRouter({ config, project, credentials, publicUrl: () => publicUrl, logger });
   app.use(async (ctx, next) => {
     // While shutting down, end keep-alive connections after their response so close() need not wait for them.
     if (closing) ctx.set("Connection", "close");

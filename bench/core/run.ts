@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { openProject, type Project } from "../../app/core/project/project.js";
 import type { WatchMode } from "../../app/core/project/tree.js";
 import { generateTree } from "./generate-tree.js";
+import { benchLineRead } from "./line-read.js";
 import { benchSearch } from "./search.js";
 
 /**
@@ -149,6 +150,7 @@ async function main() {
     await benchListing(`generated tree (${tree.fileCount} files)`, base);
     await benchListing("node_modules (this repo)", resolve("node_modules"));
     await benchBatchRead(base, tree.sampleFiles);
+    await benchLineRead(base, report);
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

@@ -29,6 +29,36 @@ export function requireKnownHost(options: {
   };
 }
 
+/**
+ * Cross-site defence for the MCP endpoint (the MCP transport spec: an invalid `Origin` is a 403).
+ * Assistants and SDK clients send no `Origin`; a browser always does, and a page on another site
+ * must not drive the tools with a user's credentials. Allowed: the request's own origin, the
+ * public (tunnel) URL, the Gateway (it forwards its callers' `Origin`), and CORE_ALLOWED_ORIGINS.
+ */
+export function requireAllowedOrigin(options: {
+  extraOrigins: string[];
+  publicUrl: () => string | undefined;
+  gatewayUrl?: string;
+}): Middleware {
+  return async (ctx: Context, next: Next) => {
+    const origin = ctx.get("origin");
+    if (origin === "") return next();
+    const allowed = new Set([
+      // Not ctx.origin: in Koa 3 that reads the Origin header itself.
+      `${ctx.protocol}://${ctx.host}`.toLowerCase(),
+      ...options.extraOrigins,
+      ...[options.publicUrl(), options.gatewayUrl].map(originOf).filter((o) => o !== undefined),
+    ]);
+    // `null` (opaque origins: sandboxed frames, file://) never matches: it names no site.
+    if (!allowed.has(originOf(origin) ?? "")) {
+      throw new ForbiddenError(
+        "Origin not allowed: add it to CORE_ALLOWED_ORIGINS if a web page there should call this MCP endpoint",
+      );
+    }
+    return next();
+  };
+}
+
 function hostnameOf(header: string): string | undefined {
   if (header === "") return undefined;
   try {
@@ -42,6 +72,16 @@ function publicHost(url: string | undefined): string | undefined {
   if (!url) return undefined;
   try {
     return new URL(url).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.origin : undefined;
   } catch {
     return undefined;
   }

@@ -40,6 +40,7 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       "/",
       "/files/content",
+      "/files/info",
       "/files/search",
       "/files/structure",
       "/mcp",

@@ -1,12 +1,14 @@
 import Router from "@koa/router";
 import { AppError } from "../../common/errors.js";
+import type { Logger } from "../../common/logger.js";
 import type { CoreConfig } from "../config.js";
 import type { CoreCredentials } from "../credentials.js";
 import { buildOpenApiDocument } from "../openapi.js";
 import type { Project } from "../project/project.js";
 import { requireAuth } from "./auth.js";
-import { contentHandler, structureHandler } from "./files-routes.js";
-import { requireKnownHost } from "./host-check.js";
+import { fileInfoHandler, getContentHandler, postContentHandler } from "./content-routes.js";
+import { structureHandler } from "./files-routes.js";
+import { requireAllowedOrigin, requireKnownHost } from "./host-check.js";
 import { mcpHandler } from "./mcp-route.js";
 import { searchHandler } from "./search-routes.js";
 
@@ -16,10 +18,11 @@ export interface RouterDeps {
   credentials: CoreCredentials;
   /** The URL clients should use: tunnel URL, CORE_PUBLIC_URL or the local URL. */
   publicUrl: () => string | undefined;
+  logger: Logger;
 }
 
 /** Wires the Core's routes; the handlers live beside this file. */
-export function createCoreRouter({ config, project, credentials, publicUrl }: RouterDeps): Router {
+export function createCoreRouter({ config, project, credentials, publicUrl, logger }: RouterDeps): Router {
   const router = new Router();
   const auth = requireAuth(credentials);
   const limits = config.limits;
@@ -28,7 +31,9 @@ export function createCoreRouter({ config, project, credentials, publicUrl }: Ro
     ctx.body = { status: "ok", service: "codequery-core" };
   });
   router.get("/files/structure", auth, structureHandler(project));
-  router.post("/files/content", auth, contentHandler(project, limits));
+  router.post("/files/content", auth, postContentHandler(project, limits));
+  router.get("/files/content", auth, getContentHandler(project, limits));
+  router.get("/files/info", auth, fileInfoHandler(project, limits));
   router.get("/files/search", auth, searchHandler(project, limits));
   router.get("/openapi.json", auth, (ctx) => {
     ctx.body = buildOpenApiDocument({
@@ -37,12 +42,18 @@ export function createCoreRouter({ config, project, credentials, publicUrl }: Ro
       maxFilesPerRequest: limits.maxFilesPerRequest,
       maxRequestBytes: limits.maxRequestBytes,
       searchMaxResults: limits.searchMaxResults,
+      maxResponseChars: limits.maxResponseChars,
     });
   });
   const hostCheck = requireKnownHost({ bindHost: config.host, extraHosts: config.allowedHosts, publicUrl });
-  router.post("/mcp", hostCheck, auth, mcpHandler(project, limits));
+  const originCheck = requireAllowedOrigin({
+    extraOrigins: config.allowedOrigins,
+    publicUrl,
+    ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl } : {}),
+  });
+  router.post("/mcp", hostCheck, originCheck, auth, mcpHandler(project, limits, logger));
   // Stateless MCP: no server-initiated stream (GET) and no session to end (DELETE).
-  router.all("/mcp", hostCheck, auth, () => {
+  router.all("/mcp", hostCheck, originCheck, auth, () => {
     throw new AppError(
       405,
       "Method not allowed: this MCP endpoint is stateless, use POST",

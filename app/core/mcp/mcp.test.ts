@@ -1,7 +1,6 @@
-import { request } from "node:http";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterEach, describe, expect, it } from "vitest";
+import { coreOperations } from "../operations/index.js";
 import { startTestCore, TEST_API_KEY, type RunningCore } from "../testing/start-core.js";
 import { createTempProject, type TempProject } from "../testing/temp-project.js";
 
@@ -15,34 +14,48 @@ afterEach(async () => {
   client = running = project = undefined;
 });
 
+/** A Core over `files`, and the official 2.x client connected to it the 2026-07-28 way (server/discover). */
 async function connect(files: Record<string, string>, env: Record<string, string> = {}) {
   project = createTempProject(files);
   running = await startTestCore(project.root, env);
-  client = new Client({ name: "core-test", version: "1.0.0" });
+  client = new Client({ name: "core-test", version: "1.0.0" }, { versionNegotiation: { mode: "auto" } });
   const transport = new StreamableHTTPClientTransport(new URL(`${running.url}/mcp`), {
     requestInit: { headers: { "X-API-KEY": TEST_API_KEY } },
   });
   await client.connect(transport);
+  expect(client.getNegotiatedProtocolVersion()).toBe("2026-07-28");
   return client;
 }
 
-const textOf = (result: unknown) =>
-  JSON.parse((result as { content: { text: string }[] }).content[0]!.text) as unknown;
+type ToolResult = {
+  isError?: boolean;
+  structuredContent?: unknown;
+  content: Array<{ type: string; text?: string }>;
+};
+const textOf = (result: unknown) => (result as ToolResult).content.map((block) => block.text ?? "").join("");
+const jsonOf = (result: unknown) => JSON.parse(textOf(result)) as unknown;
 
-describe("MCP over Streamable HTTP", () => {
-  it("lists the three tools", async () => {
+describe("MCP tools", () => {
+  it("lists one tool per Core operation, with strict arguments, an output schema and read-only hints", async () => {
     const mcp = await connect({ "a.txt": "a" });
     const { tools } = await mcp.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["list_structure", "read_files", "search"]);
+    expect(tools.map((t) => t.name)).toEqual(coreOperations.map((o) => o.name));
+    for (const tool of tools) {
+      expect(tool.inputSchema, tool.name).toMatchObject({ type: "object", additionalProperties: false });
+      expect(tool.outputSchema, tool.name).toMatchObject({ type: "object" });
+      expect(tool.annotations, tool.name).toMatchObject({ readOnlyHint: true, destructiveHint: false });
+    }
   });
 
-  it("list_structure answers the visible tree", async () => {
+  it("answers with structuredContent and the same value as compact JSON text", async () => {
     const mcp = await connect({ "a.txt": "a", ".env": "SECRET=1", "src/b.ts": "b" });
     const result = await mcp.callTool({ name: "list_structure", arguments: {} });
-    expect(textOf(result)).toEqual({
+    expect(result.structuredContent).toEqual({
       ".": { directories: ["src"], files: ["a.txt"] },
       src: { directories: [], files: ["b.ts"] },
     });
+    expect(jsonOf(result)).toEqual(result.structuredContent);
+    expect(textOf(result)).toBe(JSON.stringify(result.structuredContent));
   });
 
   it("read_files reads with the same rules as the HTTP route", async () => {
@@ -51,90 +64,105 @@ describe("MCP over Streamable HTTP", () => {
       name: "read_files",
       arguments: { file_paths: ["a.txt", ".env", "../outside/secret.txt"] },
     });
-    expect(textOf(result)).toEqual({
-      "a.txt": { content: "hello" },
-      ".env": { error: "File not found" },
-      "../outside/secret.txt": { error: "Path must not contain '..'" },
-    });
+    expect(result.isError).toBeFalsy();
+    const files = result.structuredContent as Record<string, { content?: string; error?: string }>;
+    expect(files["a.txt"]?.content).toBe("hello");
+    expect(files[".env"]).toEqual({ error: expect.any(String) });
+    expect(files["../outside/secret.txt"]).toEqual({ error: expect.any(String) });
+    expect(textOf(result)).not.toContain("SECRET");
   });
 
   it("read_files reports an error when every file is missing", async () => {
     const mcp = await connect({ "a.txt": "hello" });
     const result = await mcp.callTool({ name: "read_files", arguments: { file_paths: ["nope.txt"] } });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatchObject({ error: "All requested files are missing" });
+    expect(jsonOf(result)).toMatchObject({ error: "All requested files are missing" });
   });
 
   it("read_files refuses more files than allowed", async () => {
     const mcp = await connect({ "a.txt": "hello" }, { MAX_FILES_PER_REQUEST: "2" });
     const result = await mcp.callTool({ name: "read_files", arguments: { file_paths: ["a", "b", "c"] } });
     expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/at most 2/);
   });
 
-  it("search finds literal text", async () => {
+  it("search finds text", async () => {
     const mcp = await connect({ "src/a.ts": "x\nneedle\n", ".env": "needle" });
     const result = await mcp.callTool({ name: "search", arguments: { q: "needle" } });
-    expect(textOf(result)).toMatchObject({
+    expect(result.structuredContent).toMatchObject({
       results: [{ path: "src/a.ts", line: 2, text: "needle" }],
       truncated: false,
     });
   });
 });
 
-describe("MCP endpoint guards", () => {
-  const initialize = {
-    jsonrpc: "2.0",
-    id: 1,
-    method: "initialize",
-    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
-  };
-  /** node:http, not fetch: fetch does not let a caller set the Host header. */
-  const post = (headers: Record<string, string>, body = JSON.stringify(initialize)) =>
-    new Promise<{ status: number }>((resolve, reject) => {
-      const req = request(
-        `${running!.url}/mcp`,
-        {
-          method: "POST",
-          headers: {
-            "Content-Type": "application/json",
-            Accept: "application/json, text/event-stream",
-            ...headers,
-          },
-        },
-        (res) => {
-          res.resume();
-          res.on("end", () => resolve({ status: res.statusCode ?? 0 }));
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
+describe("MCP tool arguments", () => {
+  it("refuses an unknown argument instead of ignoring it, naming it and the accepted ones", async () => {
+    const mcp = await connect({ "a.txt": "the whole file" });
+    const result = await mcp.callTool({
+      name: "read_files",
+      arguments: { file_paths: ["a.txt"], offset: 1000 },
     });
-
-  it("refuses a Host header it does not know (DNS rebinding)", async () => {
-    project = createTempProject({});
-    running = await startTestCore(project.root);
-    const res = await post({ "X-API-KEY": TEST_API_KEY, Host: "evil.example.com" });
-    expect(res.status).toBe(403);
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/unknown argument "offset" \(accepted arguments: file_paths\)/);
+    expect(textOf(result)).not.toContain("the whole file");
   });
 
-  it("accepts the public (tunnel) host", async () => {
-    project = createTempProject({});
-    running = await startTestCore(project.root, { CORE_PUBLIC_URL: "https://abc.ngrok-free.app" });
-    const res = await post({ "X-API-KEY": TEST_API_KEY, Host: "abc.ngrok-free.app" });
-    expect(res.status).toBe(200);
+  it("refuses an ill-typed argument, naming it", async () => {
+    const mcp = await connect({ "a.txt": "a" });
+    const result = await mcp.callTool({ name: "search", arguments: { q: 42 } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/argument "q": .*expected string/);
   });
 
-  it("answers 400 to malformed JSON", async () => {
-    project = createTempProject({});
-    running = await startTestCore(project.root);
-    const res = await post({ "X-API-KEY": TEST_API_KEY }, "{not json");
-    expect(res.status).toBe(400);
+  it("refuses a missing argument, naming it", async () => {
+    const mcp = await connect({ "a.txt": "a" });
+    const result = await mcp.callTool({ name: "read_files", arguments: {} });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('argument "file_paths"');
   });
 
-  it("answers 405 to GET (stateless endpoint)", async () => {
-    project = createTempProject({});
-    running = await startTestCore(project.root);
-    const res = await running.call("/mcp");
-    expect(res.status).toBe(405);
+  it("answers a tool it does not have with invalid params (-32602)", async () => {
+    const mcp = await connect({ "a.txt": "a" });
+    await expect(mcp.callTool({ name: "write_files", arguments: {} })).rejects.toMatchObject({
+      code: -32602,
+    });
+  });
+});
+
+describe("MCP answer budget", () => {
+  const MAX = 1_000;
+  const big = "x".repeat(120) + "\n";
+
+  it("never returns a tool result longer than MAX_RESPONSE_CHARS", async () => {
+    const files: Record<string, string> = { "big.txt": big.repeat(50) };
+    for (let i = 0; i < 60; i++) files[`dir/file-with-a-rather-long-name-${i}.txt`] = `${big}needle ${i}\n`;
+    const mcp = await connect(files, { MAX_RESPONSE_CHARS: String(MAX) });
+    const calls = [
+      { name: "list_structure", arguments: {} },
+      { name: "read_files", arguments: { file_paths: ["big.txt"] } },
+      { name: "search", arguments: { q: "needle" } },
+    ];
+    for (const call of calls) {
+      const result = await mcp.callTool(call);
+      expect(textOf(result).length, call.name).toBeLessThanOrEqual(MAX);
+      // Cut or refused, the answer says so: never a silently partial one.
+      if (result.isError) expect(textOf(result), call.name).toMatch(/limit|at most|narrow|ask for less/i);
+    }
+  });
+});
+
+describe("MCP server description", () => {
+  it("advertises tools only, without a list_changed notification it could never send", async () => {
+    const mcp = await connect({ "a.txt": "a" });
+    expect(mcp.getServerCapabilities()).toEqual({ tools: { listChanged: false } });
+  });
+
+  it("tells a model how to explore a large repository with its tools", async () => {
+    const mcp = await connect({ "a.txt": "a" });
+    const instructions = mcp.getInstructions() ?? "";
+    for (const operation of coreOperations) expect(instructions).toContain(operation.name);
+    expect(instructions).toMatch(/cursor/);
+    expect(instructions).toMatch(/line range/);
   });
 });

@@ -1,3 +1,4 @@
+import { fileInfoOperation } from "./file-info.js";
 import { listStructure } from "./list-structure.js";
 import type { CoreOperation } from "./operation.js";
 import { readFilesOperation } from "./read-files.js";
@@ -8,4 +9,5 @@ export const coreOperations: readonly CoreOperation[] = [
   listStructure,
   readFilesOperation,
   searchOperation,
+  fileInfoOperation,
 ] as unknown as readonly CoreOperation[];

@@ -28,6 +28,9 @@ function age(root: string): void {
   lutimesSync(root, past, past);
 }
 
+/** The entry of a whole one-line text file. */
+const text = (content: string) => ({ content, total_lines: 1, start_line: 1, end_line: 1 });
+
 /** A clock ten minutes ahead: everything on disk counts as settled, so the caches are used. */
 const aheadClock = () => BigInt(Date.now() + 600_000) * 1_000_000n;
 
@@ -106,7 +109,7 @@ describe.each([
     project!.write(".agentignore", "*.log\n");
     project!.remove("pkg/.gitignore");
     expect(listedFiles(await core.structure()).sort()).toEqual([".agentignore", "pkg/t.txt"]);
-    expect(core.readFiles(["a.log"]).results["a.log"]).toEqual({ error: "File not found" });
+    expect((await core.readFiles(["a.log"])).results["a.log"]).toEqual({ error: "File not found" });
     expect((await core.search({ query: "needle" })).results.map((r) => r.path)).toEqual(["pkg/t.txt"]);
   });
 
@@ -133,39 +136,57 @@ describe.each([
 });
 
 describe("file content cache", () => {
-  it("serves cached content while a file is unchanged", () => {
+  it("serves cached content and line index while a file is unchanged", async () => {
     const core = settledProject({ "a.txt": "hello" });
-    core.readFiles(["a.txt"]);
-    const before = core.cacheStats.hits;
-    expect(core.readFiles(["a.txt"]).results["a.txt"]).toEqual({ content: "hello" });
-    expect(core.cacheStats.hits).toBe(before + 1);
+    await core.readFiles(["a.txt"]);
+    const before = { ...core.cacheStats };
+    const builds = core.lineIndexStats.builds;
+    expect((await core.readFiles(["a.txt"])).results["a.txt"]).toEqual(text("hello"));
+    expect(core.cacheStats).toEqual({ hits: before.hits + 1, misses: before.misses });
+    expect(core.lineIndexStats.builds).toBe(builds);
   });
 
-  it("serves edited content at once, even a same-size edit with the old mtime restored", () => {
+  it("re-indexes an edited file: line ranges never use stale offsets", async () => {
+    const core = settledProject({ "a.txt": "one\ntwo\nthree\n" });
+    expect(
+      (await core.readFiles([{ path: "a.txt", start_line: 2, end_line: 2 }])).results["a.txt"],
+    ).toMatchObject({
+      content: "two\n",
+    });
+    writeFileSync(join(project!.root, "a.txt"), "a much longer first line\nsecond\nthird\n");
+    expect((await core.readFiles([{ path: "a.txt", start_line: 2, end_line: 2 }])).results["a.txt"]).toEqual({
+      content: "second\n",
+      total_lines: 3,
+      start_line: 2,
+      end_line: 2,
+    });
+  });
+
+  it("serves edited content at once, even a same-size edit with the old mtime restored", async () => {
     const core = settledProject({ "a.txt": "hello", "b.txt": "world" });
-    core.readFiles(["a.txt", "b.txt"]);
+    await core.readFiles(["a.txt", "b.txt"]);
     writeFileSync(join(project!.root, "a.txt"), "HELLO, longer");
     writeFileSync(join(project!.root, "b.txt"), "WORLD");
     const past = new Date(Date.now() - HOUR_MS);
     lutimesSync(join(project!.root, "b.txt"), past, past);
-    const { results } = core.readFiles(["a.txt", "b.txt"]);
-    expect(results).toEqual({ "a.txt": { content: "HELLO, longer" }, "b.txt": { content: "WORLD" } });
+    const { results } = await core.readFiles(["a.txt", "b.txt"]);
+    expect(results).toEqual({ "a.txt": text("HELLO, longer"), "b.txt": text("WORLD") });
   });
 
-  it("reports a deleted file as missing at once", () => {
+  it("reports a deleted file as missing at once", async () => {
     const core = settledProject({ "a.txt": "hello" });
-    core.readFiles(["a.txt"]);
+    await core.readFiles(["a.txt"]);
     project!.remove("a.txt");
-    expect(core.readFiles(["a.txt"]).allMissing).toBe(true);
+    expect((await core.readFiles(["a.txt"])).allMissing).toBe(true);
   });
 
-  it("never trusts a file changed in the same clock tick as the cached read (real clock)", () => {
+  it("never trusts a file changed in the same clock tick as the cached read (real clock)", async () => {
     project = createTempProject({ "a.txt": "aaaa" });
     const core = openTestProject(project.root);
     for (const next of ["bbbb", "cccc", "dddd"]) {
-      core.readFiles(["a.txt"]);
+      await core.readFiles(["a.txt"]);
       writeFileSync(join(project.root, "a.txt"), next);
-      expect(core.readFiles(["a.txt"]).results["a.txt"]).toEqual({ content: next });
+      expect((await core.readFiles(["a.txt"])).results["a.txt"]).toEqual(text(next));
     }
   });
 });

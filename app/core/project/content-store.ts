@@ -1,6 +1,9 @@
-import { closeSync, fstatSync, openSync, readSync, constants } from "node:fs";
+import { readSync } from "node:fs";
 import { LRUCache } from "lru-cache";
-import { nowNs, signatureOf, statSignature, stillValid, type Signature } from "./file-signature.js";
+import type { ConfinedFile } from "./confined-open.js";
+import { nowNs, signatureOf, stillValid, type Signature } from "./file-signature.js";
+
+export { NotAFileError } from "./confined-open.js";
 
 /** The first `maxBytes` of a file, with its full size and whether it looks binary. */
 export interface FileHead {
@@ -16,73 +19,69 @@ interface Entry {
 
 const BINARY_SNIFF_BYTES = 8000;
 
+export interface ContentStoreOptions {
+  maxBytes: number;
+  cacheMaxBytes: number;
+  clockNs?: () => bigint;
+}
+
 /**
- * Reads file heads through an LRU cache keyed by real path. Every lookup re-stats the file and
- * reuses the cached bytes only when inode, size, mtime and ctime are unchanged (and were settled
- * when cached), so a changed file is never served stale.
+ * File heads through an LRU cache keyed by real path. Every lookup takes a confined, verified
+ * descriptor (see confined-open.ts) and reuses the cached bytes only when that
+ * descriptor's device, inode, size, mtime and ctime equal the cached ones (and were settled when
+ * cached), so a changed file is never served stale and a swapped-in symlink never fills the cache.
  */
 export class ContentStore {
   private readonly cache: LRUCache<string, Entry> | undefined;
+  private readonly maxBytes: number;
+  private readonly clockNs: () => bigint;
   /** Cache hits and misses, for tests and the benchmark. */
   readonly stats = { hits: 0, misses: 0 };
 
-  constructor(
-    private readonly maxBytes: number,
-    cacheMaxBytes: number,
-    private readonly clockNs: () => bigint = nowNs,
-  ) {
+  constructor(options: ContentStoreOptions) {
+    this.maxBytes = options.maxBytes;
+    this.clockNs = options.clockNs ?? nowNs;
     this.cache =
-      cacheMaxBytes > 0
+      options.cacheMaxBytes > 0
         ? new LRUCache<string, Entry>({
-            maxSize: cacheMaxBytes,
+            maxSize: options.cacheMaxBytes,
             sizeCalculation: (e) => Math.max(1, e.head.bytes.length),
           })
         : undefined;
   }
 
-  /** `realPath` must already be confined and checked against the ignore rules. */
-  read(realPath: string): FileHead {
-    const cached = this.cache?.get(realPath);
-    if (cached && stillValid(cached.signature, statSignature(realPath, this.clockNs()))) {
+  /** The head of an open confined file, from cache when the descriptor shows it unchanged. */
+  head(file: ConfinedFile): FileHead {
+    const signature = signatureOf(file.stats, this.clockNs());
+    const cached = this.cache?.get(file.realPath);
+    if (cached && stillValid(cached.signature, signature)) {
       this.stats.hits++;
       return cached.head;
     }
     this.stats.misses++;
-    const entry = this.readFresh(realPath);
-    if (entry.head.bytes.length <= (this.cache?.maxSize ?? 0)) this.cache?.set(realPath, entry);
-    return entry.head;
+    const head = this.readHead(file);
+    if (head.bytes.length <= (this.cache?.maxSize ?? 0)) this.cache?.set(file.realPath, { signature, head });
+    return head;
   }
 
-  private readFresh(realPath: string): Entry {
-    const capturedAt = this.clockNs();
-    // O_NONBLOCK: opening a FIFO that slipped in must not hang the request.
-    const fd = openSync(realPath, constants.O_RDONLY | constants.O_NONBLOCK);
-    try {
-      const stats = fstatSync(fd, { bigint: true });
-      if (!stats.isFile()) throw new NotAFileError();
-      const size = Number(stats.size);
-      const want = Math.min(size, this.maxBytes);
-      const buffer = Buffer.allocUnsafe(want);
-      let read = 0;
-      while (read < want) {
-        const n = readSync(fd, buffer, read, want - read, read);
-        if (n === 0) break;
-        read += n;
-      }
-      const bytes = buffer.subarray(0, read);
-      const binary = bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0);
-      return { signature: signatureOf(stats, capturedAt), head: { bytes, size, binary } };
-    } finally {
-      closeSync(fd);
+  private readHead(file: ConfinedFile): FileHead {
+    const size = Number(file.stats.size);
+    const want = Math.min(size, this.maxBytes);
+    const buffer = Buffer.allocUnsafe(want);
+    let read = 0;
+    while (read < want) {
+      const n = readSync(file.fd, buffer, read, want - read, read);
+      if (n === 0) break;
+      read += n;
     }
+    const bytes = buffer.subarray(0, read);
+    return { bytes, size, binary: looksBinary(bytes) };
   }
 }
 
-export class NotAFileError extends Error {
-  constructor() {
-    super("Not a regular file");
-    this.name = "NotAFileError";
-  }
+/** A NUL byte in the first 8000 bytes, as git decides. */
+export function looksBinary(bytes: Buffer): boolean {
+  return bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0);
 }
 
 /** Decodes UTF-8, dropping a multi-byte character cut in half at the end of a truncated read. */

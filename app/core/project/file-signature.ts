@@ -1,7 +1,7 @@
 import { statSync, type BigIntStats } from "node:fs";
 
 /**
- * Change detection by stat: inode, size, mtime and ctime (nanoseconds). A cached answer is
+ * Change detection by stat: device, inode, size, mtime and ctime (nanoseconds). A cached answer is
  * trusted only when it was captured clearly after the last modification ("racy git"):
  * file-system timestamps tick coarsely, so a change made in the same tick as the one we saw
  * could leave every field equal. Within that window we re-read instead of trusting the cache.
@@ -15,7 +15,7 @@ export interface Signature {
 }
 
 export function signatureOf(stats: BigIntStats, capturedAtNs: bigint): Signature {
-  const key = `${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+  const key = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
   const newest = stats.mtimeNs > stats.ctimeNs ? stats.mtimeNs : stats.ctimeNs;
   return { key, settled: newest < capturedAtNs - RACY_WINDOW_NS };
 }

@@ -1,8 +1,17 @@
 import { realpathSync } from "node:fs";
+import type { Confinement } from "./confined-open.js";
 import { ContentStore } from "./content-store.js";
+import { fileInfo, type FileInfoAnswer } from "./file-info.js";
 import { nowNs } from "./file-signature.js";
 import { IgnoreRules } from "./ignore-rules.js";
-import { readFiles, type FileResult, type ReaderLimits } from "./reader.js";
+import { LineIndexCache } from "./line-index.js";
+import {
+  DEFAULT_MAX_RESPONSE_CHARS,
+  readFiles,
+  type FileRequest,
+  type ReadAnswer,
+  type ReaderLimits,
+} from "./reader.js";
 import type { SearchRequest } from "../search/search-request.js";
 import {
   DEFAULT_SEARCH_SETTINGS,
@@ -32,13 +41,18 @@ export interface SearchLimits {
 export interface Project {
   readonly rootReal: string;
   readonly cacheStats: { hits: number; misses: number };
+  readonly lineIndexStats: { hits: number; builds: number };
+  /** Root and hiding rules for `openConfined` (confined-open.ts): the one way to open a project file. */
+  readonly confinement: Confinement;
   readonly treeStats: TreeStats;
   structure(): Promise<Structure>;
   /** Resolves once the directory watches of the last listing are in place. */
   watchesInstalled(): Promise<void>;
   /** Stops watching the directory. */
   close(): void;
-  readFiles(paths: string[]): { results: Record<string, FileResult>; allMissing: boolean };
+  /** Files or line ranges; the answer fits `maxResponseChars` (default 90,000) of JSON. */
+  readFiles(requests: readonly FileRequest[], options?: { maxResponseChars?: number }): Promise<ReadAnswer>;
+  fileInfo(paths: readonly string[], options?: { maxResponseChars?: number }): Promise<FileInfoAnswer>;
   search(request: SearchRequest, signal?: AbortSignal): Promise<SearchAnswer>;
   /** Starts the search workers ahead of the first search. */
   prepareSearch(): Promise<void>;
@@ -48,7 +62,18 @@ export function openProject(options: ProjectOptions): Project {
   const rootReal = realpathSync.native(options.root);
   const clockNs = options.clockNs ?? nowNs;
   const rules = new IgnoreRules(rootReal, options.ignoreFileNames, clockNs);
-  const store = new ContentStore(options.limits.maxFileBytes, options.cacheMaxBytes, clockNs);
+  const confinement: Confinement = { rootReal, isHidden: (rel) => rules.isHidden(rel, false) };
+  const store = new ContentStore({
+    maxBytes: options.limits.maxFileBytes,
+    cacheMaxBytes: options.cacheMaxBytes,
+    clockNs,
+  });
+  // Line starts take 4 bytes a line. Indexes hold no content, so they stay on (8 MiB at least:
+  // two million lines) even when the content cache is off: a range read never re-scans a file.
+  const lines = new LineIndexCache(Math.max(Math.floor(options.cacheMaxBytes / 4), 8 << 20), clockNs);
+  const budget = (o?: { maxResponseChars?: number }) => ({
+    maxResponseChars: o?.maxResponseChars ?? DEFAULT_MAX_RESPONSE_CHARS,
+  });
   const tree = new ProjectTree(rootReal, rules, { ...options, clockNs });
   const limits = options.limits;
   const search = new SearchService({
@@ -66,6 +91,8 @@ export function openProject(options: ProjectOptions): Project {
   return {
     rootReal,
     cacheStats: store.stats,
+    lineIndexStats: lines.stats,
+    confinement,
     treeStats: tree.stats,
     structure: async () => (await tree.current()).structure,
     watchesInstalled: () => tree.watchesInstalled(),
@@ -73,7 +100,8 @@ export function openProject(options: ProjectOptions): Project {
       tree.close();
       search.close();
     },
-    readFiles: (paths) => readFiles({ rootReal, rules, store, limits }, paths),
+    readFiles: (requests, o) => readFiles({ confinement, store, lines, limits }, requests, budget(o)),
+    fileInfo: (paths, o) => fileInfo({ confinement, store, lines }, paths, budget(o)),
     search: (request, signal) => search.search(request, signal),
     prepareSearch: () => search.prepare(),
   };

@@ -72,6 +72,18 @@ describe("proxy to the caller's Core", () => {
     expect(search.body.url).toBe("/files/search?q=needle&limit=3");
   });
 
+  it("forwards the read-only GET routes with their query: line ranges, file facts, file pages", async () => {
+    for (const url of [
+      "/files/content?path=a.ts&start_line=2&end_line=3",
+      "/files/info?path=a.ts&path=b.ts",
+      "/files/list?path=src&limit=10",
+    ]) {
+      const res = await gw.call("GET", url, { key: user.api_key });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ method: "GET", url });
+    }
+  });
+
   it("forwards POST /mcp", async () => {
     const res = await gw.call("POST", "/mcp", {
       key: user.api_key,

@@ -17,6 +17,9 @@ export interface FilesProxyRoutesDeps {
 export const PROXIED_ROUTES = [
   ["get", "/files/structure"],
   ["post", "/files/content"],
+  ["get", "/files/content"],
+  ["get", "/files/info"],
+  ["get", "/files/list"],
   ["get", "/files/search"],
   ["post", "/mcp"],
 ] as const;
