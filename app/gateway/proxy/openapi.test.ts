@@ -16,6 +16,7 @@ const coreDoc = () =>
     maxFilesPerRequest: 10,
     maxRequestBytes: 4096,
     searchMaxResults: 100,
+    maxResponseChars: 90_000,
   });
 
 type Operation = {

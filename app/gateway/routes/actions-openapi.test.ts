@@ -141,6 +141,29 @@ describe("the GPT Actions document at /openapi.json", { timeout: 60_000 }, () =>
       const content = await gw.call("POST", "/files/content", { key, body: { file_paths: ["src/app.ts"] } });
       expect(content.status).toBe(200);
       expectDocumented("POST", "/files/content", content);
+      for (const path of [
+        "/files/content?path=src/app.ts&start_line=1&end_line=1",
+        "/files/info?path=src/app.ts",
+      ]) {
+        const reply = await gw.call("GET", path, { key });
+        expect(reply.status, path).toBe(200);
+        expectDocumented("GET", path.split("?")[0]!, reply);
+      }
+    });
+
+    it("offers every read the Gateway proxies and the Core describes, and nothing else", () => {
+      const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+        Object.keys(item).map((method) => `${method} ${path}`),
+      );
+      expect(operations.sort()).toEqual(
+        [
+          "get /files/content",
+          "get /files/info",
+          "get /files/search",
+          "get /files/structure",
+          "post /files/content",
+        ].sort(),
+      );
     });
 
     it("400 from the Core, passed through", async () => {
@@ -161,6 +184,12 @@ describe("the GPT Actions document at /openapi.json", { timeout: 60_000 }, () =>
       const reply = await gw.call("GET", "/files/search?q=x", { key: gw.adminKey });
       expect(reply.status).toBe(403);
       expectDocumented("GET", "/files/search", reply);
+    });
+
+    it("404 from the Core for a file that is not there", async () => {
+      const reply = await gw.call("GET", "/files/info?path=nope.txt", { key: keys.user.api_key });
+      expect(reply.status).toBe(404);
+      expectDocumented("GET", "/files/info", reply);
     });
 
     it("404 from the Core when every requested file is missing", async () => {

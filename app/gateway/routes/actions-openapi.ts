@@ -25,6 +25,7 @@ export function actionsDocumentRoutes(options: { publicUrl: string | undefined }
     maxFilesPerRequest: limits.maxFilesPerRequest,
     maxRequestBytes: limits.maxRequestBytes,
     searchMaxResults: limits.searchMaxResults,
+    maxResponseChars: limits.maxResponseChars,
   });
   const configured = options.publicUrl
     ? buildActionsDocument(coreDoc, options.publicUrl, ACTION_ROUTES)
