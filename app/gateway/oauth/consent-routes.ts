@@ -4,7 +4,6 @@ import type { Context } from "koa";
 import type Provider from "oidc-provider";
 import { PayloadTooLargeError, UnauthorizedError } from "../../common/errors.js";
 import { readRequestBytes, safeEqual } from "../../common/http.js";
-import type { Logger } from "../../common/logger.js";
 import type { RecordAudit } from "../audit-recorder.js";
 import { matchesHash, type PepperRing } from "../keys/hashing.js";
 import type { KeyService } from "../keys/key-service.js";
@@ -26,7 +25,6 @@ export interface ConsentRoutesDeps {
   adminApiKey: () => string;
   failures: AuthFailureLimiter;
   audit: RecordAudit;
-  logger: Logger;
   /** secret for the form's CSRF token (one of the authorization server's cookie keys) */
   csrfSecret: string;
   keyGrants: KeyGrants;

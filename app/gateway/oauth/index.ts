@@ -1,8 +1,7 @@
 import type { Router } from "@koa/router";
 import type { Context, Middleware, Next } from "koa";
 import type { Configuration } from "oidc-provider";
-import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import { TooManyRequestsError } from "../../common/errors.js";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Logger } from "../../common/logger.js";
 import type { RecordAudit } from "../audit-recorder.js";
 import type { PepperRing } from "../keys/hashing.js";
@@ -13,6 +12,7 @@ import { createAuthorizationServer, OAUTH_PREFIX } from "./authorization-server.
 import { consentRoutes } from "./consent-routes.js";
 import { keyAccountStatus } from "./key-account.js";
 import { KeyGrants } from "./key-grants.js";
+import { limitRegistration } from "./registration-limit.js";
 import { mcpAuthChallenge, MCP_PATH, protectedResourceRoutes } from "./protected-resource.js";
 import { loadServerSecrets } from "./signing-keys.js";
 import { createTokenResolver, type OAuthBearerResolver } from "./token-resolver.js";
@@ -105,7 +105,6 @@ export async function createGatewayOAuth(
     adminApiKey: deps.adminApiKey,
     failures: deps.failures,
     audit: deps.audit,
-    logger: deps.logger,
     csrfSecret: secrets.cookieKeys[0]!,
     keyGrants,
   });
@@ -136,18 +135,4 @@ export async function createGatewayOAuth(
       cacheTtlMs: options.keyCacheTtlMs,
     }),
   };
-}
-
-async function limitRegistration(limiter: RateLimiterAbstract, ip: string): Promise<void> {
-  try {
-    await limiter.consume(ip);
-  } catch (err) {
-    if (!(err instanceof RateLimiterRes)) throw err;
-    const retryAfter = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-    throw new TooManyRequestsError(
-      "Too many client registrations from this address; try again later",
-      { retry_after: retryAfter },
-      { "Retry-After": String(retryAfter) },
-    );
-  }
 }
