@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { extname, join } from "node:path";
 import { openProject, type Project } from "../../app/core/project/project.js";
 
@@ -74,6 +75,24 @@ function runTool(tool: string, args: string[], cwd: string): number {
   return out.split("\n").filter((l) => l !== "").length;
 }
 
+/** CPU time (user + system) one `tool` run takes, through bash's `time` (not timed itself). */
+function cpuMsOf(tool: string, args: string[], cwd: string): number {
+  const script = `TIMEFORMAT='%U %S'; { time "$@" >/dev/null; } 2>&1`;
+  const out = execFileSync("bash", ["-c", script, "bash", tool, ...args], { cwd, encoding: "utf8" });
+  return out
+    .trim()
+    .split(" ")
+    .reduce((sum, seconds) => sum + Number(seconds) * 1000, 0);
+}
+
+/** CPU time of this process (every thread: the workers' too) while `fn` runs. */
+async function cpuMsDuring(fn: () => Promise<unknown>): Promise<number> {
+  const before = process.cpuUsage();
+  await fn();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
 function openForSearch(root: string): Project {
   return openProject({
     root,
@@ -106,6 +125,8 @@ export async function benchSearch(root: string, sourceDir: string, report: Repor
   const rg: number[] = [];
   const cold: number[] = [];
   const warm: number[] = [];
+  // CPU time does not depend on how loaded the shared machine is: it shows the work each side does.
+  const cpu = { grep: [] as number[], cold: [] as number[], warm: [] as number[] };
   const found = { grep: 0, rg: 0, ours: 0 };
   let warmProject: Project | undefined;
   // Interleaved, so every tool sees the same load on the shared machine.
@@ -132,8 +153,22 @@ export async function benchSearch(root: string, sourceDir: string, report: Repor
     warmProject ??= openForSearch(root);
     await warmProject.search({ query: MARKER, limit: 200 });
     warm.push((await timedAsync(() => warmProject!.search({ query: MARKER, limit: 200 }))).ms);
+    cpu.grep.push(cpuMsOf("grep", ["-rnF", "--", MARKER, "."], root));
+    const again = openForSearch(root);
+    await again.structure();
+    await again.prepareSearch();
+    cpu.cold.push(await cpuMsDuring(() => again.search({ query: MARKER, limit: 200 })));
+    again.close();
+    cpu.warm.push(await cpuMsDuring(() => warmProject!.search({ query: MARKER, limit: 200 })));
   }
   warmProject?.close();
+  console.log(
+    `Search CPU time (user + system, every thread; median): grep ${median(cpu.grep).toFixed(0)} ms, ` +
+      `the Core cold ${median(cpu.cold).toFixed(0)} ms, warm ${median(cpu.warm).toFixed(0)} ms; ` +
+      `load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")} on ${availableParallelism()} CPUs`,
+  );
   console.log(
     `Hits: grep ${found.grep}, ${hasRg ? `rg ${found.rg}, ` : ""}the Core ${found.ours} ` +
       `(${found.grep === found.ours ? "equal" : "DIFFERENT"})`,

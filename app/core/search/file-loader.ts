@@ -1,5 +1,5 @@
 import { closeSync, readSync, statSync, type Stats } from "node:fs";
-import { LRUCache } from "lru-cache";
+import { ContentCache, type Signature } from "./content-cache.js";
 import { openVisibleFile } from "./open-visible.js";
 import type { FileBytes } from "./scan-region.js";
 
@@ -13,15 +13,6 @@ const LOOK_BACK_BYTES = 64 * 1024;
  */
 const RACY_WINDOW_MS = 50;
 
-interface Cached {
-  ino: number;
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  /** undefined: a binary file. */
-  bytes: Buffer | undefined;
-}
-
 export interface LoaderOptions {
   rootReal: string;
   isHiddenReal: (realRel: string) => boolean;
@@ -29,22 +20,17 @@ export interface LoaderOptions {
 }
 
 /**
- * File bytes for one scan worker, with an LRU cache of whole text files. A cached file is reused
- * only while a stat of its listed path shows the same inode, size, mtime and ctime, and it was
- * cached clearly after its last change: a file swapped for a symlink is a different inode and goes
- * back through the verified open. (Number stats, not bigint: this runs once per file per search.)
+ * File bytes for one scan worker, with a cache of whole text files. A cached file is reused only
+ * while a stat of its listed path shows the same inode, size, mtime and ctime, and it was cached
+ * clearly after its last change: a file swapped for a symlink is a different inode and goes back
+ * through the verified open. (Number stats, not bigint: this runs once per file per search.)
+ * The bytes returned are valid until the next `load`: an uncached file is read into reused space.
  */
 export class FileLoader {
-  private readonly cache: LRUCache<string, Cached> | undefined;
+  private readonly cache: ContentCache;
 
   constructor(private readonly options: LoaderOptions) {
-    this.cache =
-      options.cacheMaxBytes > 0
-        ? new LRUCache<string, Cached>({
-            maxSize: options.cacheMaxBytes,
-            sizeCalculation: (c) => Math.max(64, c.bytes?.length ?? 0),
-          })
-        : undefined;
+    this.cache = new ContentCache(options.cacheMaxBytes);
   }
 
   /**
@@ -52,13 +38,14 @@ export class FileLoader {
    * undefined when the file is binary, gone, or refused by the checks.
    */
   load(rel: string, from: number, maxBytes: number): FileBytes | undefined {
-    const cached = this.cache?.get(rel);
+    const cached = this.cache.get(rel);
     if (cached) {
       const stats = statSync(`${this.options.rootReal}/${rel}`, { throwIfNoEntry: false });
       if (stats && sameFile(cached, stats))
         return cached.bytes && from <= cached.bytes.length
           ? { buf: cached.bytes, base: 0, eof: true }
           : undefined;
+      this.cache.delete(rel);
     }
     const capturedAt = Date.now();
     const file = openVisibleFile(this.options.rootReal, rel, this.options.isHiddenReal);
@@ -67,9 +54,12 @@ export class FileLoader {
       const size = file.stats.size;
       if (from >= size && from > 0) return undefined;
       if (size <= maxBytes) {
-        const bytes = readAll(file.fd, 0, size);
+        const room = this.cache.room(size);
+        const bytes = readInto(file.fd, room.buf, 0);
         const binary = bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0);
-        this.remember(rel, file.stats, capturedAt, binary ? undefined : bytes);
+        // A file changed within the racy window could change again with equal stats: not kept.
+        if (Math.max(file.stats.mtimeMs, file.stats.ctimeMs) < capturedAt - RACY_WINDOW_MS)
+          this.cache.keep(rel, file.stats, room, binary ? undefined : bytes);
         return binary ? undefined : { buf: bytes, base: 0, eof: true };
       }
       if (readAll(file.fd, 0, BINARY_SNIFF_BYTES).includes(0)) return undefined;
@@ -81,15 +71,13 @@ export class FileLoader {
     }
   }
 
-  private remember(rel: string, stats: Stats, capturedAt: number, bytes: Buffer | undefined) {
-    if (!this.cache || (bytes && bytes.length > this.cache.maxSize / 4)) return;
-    if (Math.max(stats.mtimeMs, stats.ctimeMs) >= capturedAt - RACY_WINDOW_MS) return;
-    const { ino, size, mtimeMs, ctimeMs } = stats;
-    this.cache.set(rel, { ino, size, mtimeMs, ctimeMs, bytes });
+  /** Forgets the files that left this worker's share of the listing. */
+  retainOnly(paths: readonly string[]): void {
+    this.cache.retainOnly(paths);
   }
 }
 
-function sameFile(cached: Cached, stats: Stats): boolean {
+function sameFile(cached: Signature, stats: Stats): boolean {
   return (
     cached.ino === stats.ino &&
     cached.size === stats.size &&
@@ -99,7 +87,12 @@ function sameFile(cached: Cached, stats: Stats): boolean {
 }
 
 function readAll(fd: number, position: number, length: number): Buffer {
-  const buffer = Buffer.allocUnsafe(length);
+  return readInto(fd, Buffer.allocUnsafe(length), position);
+}
+
+/** Fills `buffer` from file offset `position`; returns the part read (short if the file shrank). */
+function readInto(fd: number, buffer: Buffer, position: number): Buffer {
+  const length = buffer.length;
   let read = 0;
   while (read < length) {
     const n = readSync(fd, buffer, read, length - read, position + read);

@@ -16,6 +16,8 @@ export class ScanInterrupted extends Error {
 export interface LineFinder {
   /** Start of the first matching line in [from, end) (`from` is a line start), or -1. */
   next(buf: Buffer, from: number, end: number): number;
+  /** True when nothing from `from` to the end of `buf` can match (a quick test; absent when there is none). */
+  rulesOut?(buf: Buffer, from: number): boolean;
 }
 
 export function createLineFinder(spec: MatcherSpec, shouldStop: () => boolean): LineFinder {
@@ -27,6 +29,7 @@ export function createLineFinder(spec: MatcherSpec, shouldStop: () => boolean): 
 /** Byte search over the whole buffer (the needle is one line), then back to its line start. */
 function literalFinder(needle: Buffer): LineFinder {
   return {
+    rulesOut: (buf, from) => buf.indexOf(needle, from) < 0,
     next(buf, from, end) {
       const at = buf.indexOf(needle, from);
       if (at < 0 || at + needle.length > end) return -1;

@@ -72,6 +72,13 @@ export interface ScanReport {
   stoppedBy?: StopReason;
 }
 
+/** Sent once by a worker when it is ready to take jobs. */
+export interface ReadyMessage {
+  type: "ready";
+}
+
+export type WorkerMessage = ScanReport | ReadyMessage;
+
 export function comparePositions(a: Position, b: Position): number {
   return a.index - b.index || a.line - b.line;
 }

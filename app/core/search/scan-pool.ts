@@ -10,6 +10,7 @@ import {
   type ScanReport,
   type StopReason,
   type WireHit,
+  type WorkerMessage,
 } from "./protocol.js";
 
 export interface ScanPoolOptions {
@@ -50,6 +51,8 @@ interface RunningJob {
 
 interface Slot {
   worker: Worker | undefined;
+  /** Settles when the worker can take jobs (or is gone). */
+  ready: Promise<void>;
   /** The file list this worker holds. */
   files: readonly string[] | undefined;
 }
@@ -75,6 +78,7 @@ export class ScanPool {
   constructor(private readonly options: ScanPoolOptions) {
     this.slots = Array.from({ length: Math.max(1, options.workers) }, () => ({
       worker: undefined,
+      ready: Promise.resolve(),
       files: undefined,
     }));
   }
@@ -121,11 +125,15 @@ export class ScanPool {
     }
   }
 
-  /** Starts the workers and hands them the file list, so the first search does not wait for either. */
-  prepare(files: readonly string[]): void {
+  /**
+   * Starts the workers and hands them the file list, so the first search does not wait for either;
+   * resolves once every worker is ready for jobs.
+   */
+  async prepare(files: readonly string[]): Promise<void> {
     if (this.closed) return;
     const snapshotId = this.snapshotIdOf(files);
     this.slots.forEach((slot, i) => this.sendFiles(slot, i, files, snapshotId));
+    await Promise.all(this.slots.map((slot) => slot.ready));
   }
 
   close(): void {
@@ -180,8 +188,14 @@ export class ScanPool {
     const worker = new Worker(workerSource(), { eval: true, workerData });
     worker.unref();
     const slotIndex = this.slots.indexOf(slot);
-    worker.on("message", (report: ScanReport) => this.onReport(slotIndex, report));
+    let ready: () => void = () => undefined;
+    slot.ready = new Promise<void>((resolve) => (ready = resolve));
+    worker.on("message", (message: WorkerMessage) => {
+      if (message.type === "ready") ready();
+      else this.onReport(slotIndex, message);
+    });
     const lost = () => {
+      ready();
       if (slot.worker !== worker) return;
       slot.worker = undefined;
       slot.files = undefined;

@@ -4,7 +4,15 @@ import { FileLoader } from "./file-loader.js";
 import { compileGlob } from "./glob.js";
 import { createLineFinder, ScanInterrupted } from "./line-finder.js";
 import { enableLinearRegExp } from "./linear-regexp.js";
-import type { FilesMessage, Position, ScanJob, ScanReport, WireHit, WorkerRequest } from "./protocol.js";
+import type {
+  FilesMessage,
+  Position,
+  ReadyMessage,
+  ScanJob,
+  ScanReport,
+  WireHit,
+  WorkerRequest,
+} from "./protocol.js";
 import { scanRegion } from "./scan-region.js";
 
 /** A scan worker: holds its share of the file list and a cache of their bytes; scans one job at a time. */
@@ -29,9 +37,12 @@ const loader = new FileLoader({
 let share: FilesMessage | undefined;
 
 parentPort?.on("message", (message: WorkerRequest) => {
-  if (message.type === "files") share = message;
-  else parentPort?.postMessage(runScan(message));
+  if (message.type === "files") {
+    share = message;
+    loader.retainOnly(message.paths);
+  } else parentPort?.postMessage(runScan(message));
 });
+parentPort?.postMessage({ type: "ready" } satisfies ReadyMessage);
 
 function runScan(job: ScanJob): ScanReport {
   const stopFlag = new Int32Array(job.stop);
@@ -63,19 +74,25 @@ function runScan(job: ScanJob): ScanReport {
     lastReport = Date.now();
   };
 
+  const positionOf = (index: number): Position =>
+    index === job.start.index ? job.start : { index, line: 1, offset: 0 };
   let k = lowerBoundIndex(indexes, job.start.index);
   for (; k < indexes.length; k++) {
     const index = indexes[k] as number;
-    const here: Position = index === job.start.index ? job.start : { index, line: 1, offset: 0 };
-    if (shouldStop()) return report({ hits, frontier: here, filesSearched, stoppedBy: "deadline" });
+    const resuming = index === job.start.index;
+    if (shouldStop())
+      return report({ hits, frontier: positionOf(index), filesSearched, stoppedBy: "deadline" });
     const rel = paths[k] as string;
     if (prefix !== "" && !rel.startsWith(prefix)) continue;
     if (matchesGlob && !matchesGlob(rel)) continue;
-    if (searched >= job.maxFiles) return report({ hits, frontier: here, filesSearched, stoppedBy: "files" });
+    if (searched >= job.maxFiles)
+      return report({ hits, frontier: positionOf(index), filesSearched, stoppedBy: "files" });
     searched++;
     filesSearched++;
-    const bytes = loader.load(rel, here.offset, job.maxFileBytes);
-    if (!bytes) continue;
+    const from = resuming ? job.start.offset : 0;
+    const bytes = loader.load(rel, from, job.maxFileBytes);
+    // Most files hold no match: one cheap look rules them out without the line-by-line machinery.
+    if (!bytes || (bytes.eof && finder.rulesOut?.(bytes.buf, from - bytes.base))) continue;
     let result;
     try {
       result = scanRegion(
@@ -84,8 +101,8 @@ function runScan(job: ScanJob): ScanReport {
           index,
           mode: job.mode,
           context: job.context,
-          startOffset: here.offset,
-          startLine: here.line,
+          startOffset: from,
+          startLine: resuming ? job.start.line : 1,
           maxHits: job.maxHits - hitsTotal,
         },
         finder,
@@ -93,7 +110,7 @@ function runScan(job: ScanJob): ScanReport {
     } catch (err) {
       if (!(err instanceof ScanInterrupted)) throw err;
       // Resume from the first line of this file not known to be free of hits.
-      return report({ hits, frontier: here, filesSearched, stoppedBy: "deadline" });
+      return report({ hits, frontier: positionOf(index), filesSearched, stoppedBy: "deadline" });
     }
     hits.push(...result.hits);
     hitsTotal += result.hits.length;

@@ -125,9 +125,9 @@ export class SearchService {
     return answerWith(kept, kept.length);
   }
 
-  /** Starts the scan workers with the current file list (the Core calls it at start-up). */
+  /** Starts the scan workers with the current file list (the Core calls it at start-up); resolves when they are ready. */
   async prepare(): Promise<void> {
-    this.poolOf().prepare(this.filesOf(await this.deps.snapshot()));
+    await this.poolOf().prepare(this.filesOf(await this.deps.snapshot()));
   }
 
   close(): void {
