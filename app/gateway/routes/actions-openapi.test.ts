@@ -144,6 +144,7 @@ describe("the GPT Actions document at /openapi.json", { timeout: 60_000 }, () =>
       for (const path of [
         "/files/content?path=src/app.ts&start_line=1&end_line=1",
         "/files/info?path=src/app.ts",
+        "/files/list?path=src",
       ]) {
         const reply = await gw.call("GET", path, { key });
         expect(reply.status, path).toBe(200);
@@ -159,6 +160,7 @@ describe("the GPT Actions document at /openapi.json", { timeout: 60_000 }, () =>
         [
           "get /files/content",
           "get /files/info",
+          "get /files/list",
           "get /files/search",
           "get /files/structure",
           "post /files/content",
