@@ -27,6 +27,8 @@ import { auditRoutes } from "./routes/audit.js";
 import { filesProxyRoutes, type CoreForwarder } from "./routes/files-proxy.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
+import { actionsDocumentRoutes } from "./routes/actions-openapi.js";
+import type { GatewayOAuthDeps } from "./oauth/index.js";
 import { ngrokUrlRoutes, type TunnelUrlValidator } from "./routes/ngrok-urls.js";
 import type { KeySecrets } from "./secrets-source.js";
 import { observeStore } from "./store-observer.js";
@@ -48,6 +50,8 @@ export interface GatewayDeps {
   forward: CoreForwarder & { close?: () => Promise<void> };
   adminSessions: AdminSessions;
   metrics: GatewayMetrics;
+  /** how the OAuth server fetches client metadata documents (tests: an https client id on loopback) */
+  oauthFetch?: GatewayOAuthDeps["fetch"];
 }
 
 export interface Gateway {
@@ -102,6 +106,33 @@ export async function createGateway(
     durationSeconds: RATE_WINDOW_SECONDS,
   });
   const audit = createAuditRecorder(deps.auditSink, logger, now);
+  // OAuth 2.1 for /mcp (app/gateway/oauth): needs GATEWAY_PUBLIC_URL, which names the issuer.
+  // Loaded only when on: oidc-provider warns at import time on Node 20 (it targets Node 22).
+  const oauth = config.oauthEnabled
+    ? await (
+        await import("./oauth/index.js")
+      ).createGatewayOAuth(
+        {
+          issuer: config.publicUrl!,
+          accessTokenTtlSeconds: config.oauthAccessTokenTtlSeconds,
+          refreshTokenTtlSeconds: config.oauthRefreshTokenTtlSeconds,
+          trustProxy: config.trustProxy,
+          keyCacheTtlMs: config.keyCacheTtlMs,
+        },
+        {
+          store,
+          peppers: deps.secrets.peppers,
+          adminApiKey: deps.secrets.adminApiKey,
+          keys,
+          failures,
+          registrationLimiter: limiter({ keyPrefix: "oauth-register", points: 30, durationSeconds: 3600 }),
+          audit,
+          logger,
+          now,
+          fetch: given.oauthFetch,
+        },
+      )
+    : undefined;
   const auth = authenticate({
     keys,
     adminApiKey: deps.secrets.adminApiKey,
@@ -111,6 +142,7 @@ export async function createGateway(
     audit,
     metrics,
     logger,
+    oauth: oauth?.bearer,
   });
   const authenticated = [auth, rateLimitPerKey(perKeyCounter, metrics, logger, now)];
   const generateGuard = keyGenerationGuard({
@@ -136,8 +168,10 @@ export async function createGateway(
   app.use(httpMetrics(metrics));
   app.use(errorHandler(logger));
   app.use(jsonNotFound());
+  if (oauth) app.use(oauth.challenge).use(oauth.authorizationServer);
   const routers = [
     healthRoutes({ version: GATEWAY_VERSION }),
+    actionsDocumentRoutes({ publicUrl: config.publicUrl }),
     apiKeyRoutes({ config, keys, usage, tunnels, audit, authenticated, generateGuard }),
     ngrokUrlRoutes({
       tunnels,
@@ -160,6 +194,7 @@ export async function createGateway(
       metrics: metrics.registry,
       coreStatus: (keyId) => coreStatus.status(keyId),
     }),
+    ...(oauth?.routers ?? []),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
 

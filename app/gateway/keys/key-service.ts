@@ -118,6 +118,11 @@ export class KeyService {
     return { keyId: record.key_id, isAdmin: record.is_admin, rateLimit: record.rate_limit };
   }
 
+  /** The record from the verification cache (storage only on a miss); for OAuth tokens acting as a key. */
+  async cachedRecord(keyId: string): Promise<KeyRecord | null> {
+    return this.cache.get(keyId, () => this.load(keyId));
+  }
+
   async get(keyId: string): Promise<KeyRecord> {
     const record = await this.load(keyId);
     if (!record) throw new NotFoundError(`No API key with id ${keyId}`);

@@ -7,6 +7,8 @@ import { ADMIN_KEY_ID, parseApiKey } from "../keys/key-format.js";
 import type { KeyService, VerifiedKey } from "../keys/key-service.js";
 import type { UsageTracker } from "../keys/usage.js";
 import type { GatewayMetrics } from "../metrics.js";
+import { oauthBearerOf } from "../oauth/bearer-token.js";
+import type { OAuthBearerResolver } from "../oauth/token-resolver.js";
 import type { AuthFailureLimiter } from "./auth-failure-limit.js";
 
 export const ADMIN_SESSION_COOKIE = "cq_admin_session";
@@ -25,6 +27,8 @@ export interface AuthenticateDeps {
   audit: RecordAudit;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** OAuth access tokens (app/gateway/oauth); absent when OAuth is off */
+  oauth?: OAuthBearerResolver;
 }
 
 export const ADMIN_PRINCIPAL: VerifiedKey = Object.freeze({
@@ -51,6 +55,14 @@ export function authenticate(deps: AuthenticateDeps): Middleware {
 
 async function identify(ctx: Context, deps: AuthenticateDeps): Promise<VerifiedKey> {
   const apiKey = ctx.get("x-api-key");
+  // OAuth hook: a bearer token that is not a `cq_` key acts for the API key that approved it.
+  const oauthToken = deps.oauth && !apiKey ? oauthBearerOf(ctx.get("authorization")) : undefined;
+  if (deps.oauth && oauthToken) {
+    const outcome = await deps.oauth.resolve(ctx, oauthToken);
+    if (outcome.ok) return outcome.principal;
+    return refuse(ctx, deps, outcome.reason, outcome.keyId, new UnauthorizedError(outcome.message));
+  }
+  // End of OAuth hook.
   if (!apiKey) {
     const session = ctx.cookies.get(ADMIN_SESSION_COOKIE);
     if (session && deps.adminSessions) {

@@ -22,7 +22,6 @@ export const PROXIED_ROUTES = [
   ["get", "/files/list"],
   ["get", "/files/search"],
   ["post", "/mcp"],
-  ["get", "/openapi.json"],
 ] as const;
 
 export function filesProxyRoutes(deps: FilesProxyRoutesDeps): Router {
