@@ -38,7 +38,8 @@ export function createCoreRouter({ config, project, credentials, publicUrl, logg
   router.get("/files/search", auth, searchHandler(project, limits));
   router.get("/openapi.json", auth, (ctx) => {
     ctx.body = buildOpenApiDocument({
-      publicUrl: publicUrl() ?? ctx.origin,
+      // Not ctx.origin: in Koa 3 that reads the Origin request header.
+      publicUrl: publicUrl() ?? `${ctx.protocol}://${ctx.host}`,
       maxFileBytes: limits.maxFileBytes,
       maxFilesPerRequest: limits.maxFilesPerRequest,
       maxRequestBytes: limits.maxRequestBytes,
