@@ -4,31 +4,30 @@ SHELL := /bin/bash
 
 ENV ?= dev
 NPX := npx --no-install
+# Scripts run by make say make's words in their advice (YES=1, CMD=...), not their own flags.
+SCRIPT := CQ_VIA_MAKE=1 $(NPX) tsx
 # Installs dependencies when node_modules is missing or older than the lock file.
 STAMP := node_modules/.install-stamp
 
-# Colours only on a terminal and when NO_COLOR is unset (https://no-color.org).
-ifeq ($(NO_COLOR),)
-  COLOR := $(shell [ -t 1 ] && echo 1)
-endif
-ifeq ($(COLOR),1)
-  BOLD := \033[1m
-  CYAN := \033[36m
-  DIM := \033[2m
-  RESET := \033[0m
-endif
+# Colours when stdout is a terminal and NO_COLOR is unset or empty (https://no-color.org). The
+# terminal test runs in the recipe, where stdout is the user's: `$(shell [ -t 1 ])` would test a
+# pipe. COLOR=1 or COLOR=0 on the command line forces it either way; a COLOR in the environment
+# is ignored (vitest workers inherit COLOR=1, for instance).
+COLOR_FORCED := $(if $(filter command line,$(origin COLOR)),$(COLOR),)
+USE_COLOR := [ -z "$(NO_COLOR)" ] && { [ "$(COLOR_FORCED)" = 1 ] || { [ -z "$(COLOR_FORCED)" ] && [ -t 1 ]; }; }
 
 ##@ Getting started
 .PHONY: help
 help: ## Show this help
-	@printf "$(BOLD)CodeQuery$(RESET) — make targets\n"
-	@awk 'BEGIN {FS = ":.*?## "} \
-	  /^##@/ { printf "\n$(BOLD)%s$(RESET)\n", substr($$0, 5); next } \
-	  /^[a-zA-Z0-9_-]+:.*?## / { printf "  $(CYAN)%-14s$(RESET) %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
-	@printf "\n$(DIM)Variables: ENV=dev|staging|prod  CMD=...  ID=...  URL=...$(RESET)\n"
+	@if $(USE_COLOR); then b='\033[1m' c='\033[36m' d='\033[2m' r='\033[0m'; else b= c= d= r=; fi; \
+	printf "$${b}CodeQuery$${r} — make targets\n"; \
+	awk -v b="$$b" -v c="$$c" -v r="$$r" 'BEGIN {FS = ":.*?## "} \
+	  /^##@/ { printf "\n%s%s%s\n", b, substr($$0, 5), r; next } \
+	  /^[a-zA-Z0-9_-]+:.*?## / { printf "  %s%-14s%s %s\n", c, $$1, r, $$2 }' $(MAKEFILE_LIST); \
+	printf "\n$${d}Variables: ENV=dev|staging|prod  CMD=...  ID=...  URL=...  PROJECT=...  YES=1$${r}\n"
 
 $(STAMP): package.json package-lock.json
-	@echo "Installing dependencies (npm ci)…"
+	@echo "Installing dependencies (npm ci): about 1–2 minutes the first time, a few seconds after that…"
 	@npm ci --no-audit --no-fund
 	@touch $(STAMP)
 
@@ -37,12 +36,12 @@ install: $(STAMP) ## Install dependencies (npm ci) when missing or stale
 
 .PHONY: init
 init: $(STAMP) ## Check prerequisites, install deps and git hooks, create .env
-	@$(NPX) tsx scripts/init.ts $(if $(YES),--yes,)
+	@$(SCRIPT) scripts/init.ts $(if $(YES),--yes,)
 
 ##@ Run locally
 .PHONY: dev
-dev: $(STAMP) ## Run Gateway + Core locally (file store, no AWS, no ngrok)
-	@$(NPX) tsx scripts/dev.ts
+dev: $(STAMP) ## Run Gateway + Core locally (file store, no AWS, no ngrok): make dev [PROJECT=<dir>]
+	@$(SCRIPT) scripts/dev.ts $(if $(PROJECT),--project "$(PROJECT)",)
 
 .PHONY: core
 core: $(STAMP) ## Run the Core alone (reads .env / environment)
@@ -58,9 +57,17 @@ test: $(STAMP) ## Run all tests (starts moto_server itself when AWS_ENDPOINT_URL
 	@$(NPX) vitest run
 
 .PHONY: lint
-lint: $(STAMP) ## eslint + TypeScript type check
+lint: $(STAMP) ## eslint + TypeScript type check (two units side by side: app and Pulumi code)
 	@$(NPX) eslint .
-	@$(NPX) tsc --noEmit
+	@$(MAKE) --no-print-directory -j2 typecheck-app typecheck-infra
+
+# Each unit loads only its own types (the Pulumi ones are half of the whole), so the two run
+# side by side in about the time of the larger.
+.PHONY: typecheck-app typecheck-infra
+typecheck-app:
+	@$(NPX) tsc -p tsconfig.app.json
+typecheck-infra:
+	@$(NPX) tsc -p tsconfig.infra.json
 
 .PHONY: format
 format: $(STAMP) ## Format the tree with prettier
@@ -74,54 +81,54 @@ bench: $(STAMP) ## Benchmarks: Core listing/reads and Gateway proxy overhead
 ##@ Deploy
 .PHONY: artifact
 artifact: $(STAMP) ## Build the release artifact (dist/release/codequery-release.tar.gz)
-	@$(NPX) tsx scripts/build-artifact.ts
+	@$(SCRIPT) scripts/build-artifact.ts
 
 .PHONY: preview
 preview: $(STAMP) ## Pulumi preview with the policy pack: make preview ENV=dev|staging|prod
-	@$(NPX) tsx scripts/pulumi.ts preview --env $(ENV)
+	@$(SCRIPT) scripts/pulumi.ts preview --env $(ENV)
 
 .PHONY: deploy
 deploy: $(STAMP) ## Build, pulumi up, wait for health, print outputs: make deploy ENV=...
-	@$(NPX) tsx scripts/pulumi.ts deploy --env $(ENV)
+	@$(SCRIPT) scripts/pulumi.ts deploy --env $(ENV)
 
 .PHONY: rollback
 rollback: $(STAMP) ## Redeploy the app from an earlier release: make rollback ENV=... TO=v1.2.3
-	@$(NPX) tsx scripts/pulumi.ts rollback --env $(ENV) $(if $(TO),--to "$(TO)",)
+	@$(SCRIPT) scripts/pulumi.ts rollback --env $(ENV) $(if $(TO),--to "$(TO)",)
 
 ##@ Verification
 .PHONY: smoke
-smoke: $(STAMP) ## Smoke-test a Gateway: make smoke URL=https://… (needs ADMIN_API_KEY; creates and purges its own key)
-	@$(NPX) tsx scripts/smoke.ts $(if $(URL),--url "$(URL)",)
+smoke: $(STAMP) ## Smoke-test a Gateway: make smoke [URL=https://…] (creates and purges its own key)
+	@$(SCRIPT) scripts/smoke.ts --env $(ENV) $(if $(URL),--url "$(URL)",) $(ARGS)
 
 .PHONY: audit
 audit: $(STAMP) ## Security scans: npm audit, secret scan, policy pack over every stack
-	@$(NPX) tsx scripts/audit.ts
+	@$(SCRIPT) scripts/audit.ts $(ARGS)
 
 ##@ Operations (runbooks/README.md; add YES=1 to skip the prompt, ARGS=... for more flags)
 .PHONY: api-keys
 api-keys: $(STAMP) ## Manage keys: make api-keys CMD=create|list|show|rotate|revoke|restore|purge ID=… [STORE=1]
-	@$(NPX) tsx scripts/api-keys.ts $(CMD) --env $(ENV) $(if $(ID),--id "$(ID)",) $(if $(STORE),--store,) $(if $(YES),--yes,) $(ARGS)
+	@$(SCRIPT) scripts/api-keys.ts $(CMD) --env $(ENV) $(if $(ID),--id "$(ID)",) $(if $(STORE),--store,) $(if $(YES),--yes,) $(ARGS)
 
 .PHONY: rotate-kms-key
 rotate-kms-key: $(STAMP) ## Rotate the KMS key material now and verify rotation: make rotate-kms-key ENV=…
-	@$(NPX) tsx runbooks/rotate-kms-key.ts --env $(ENV) $(if $(YES),--yes,) $(ARGS)
+	@$(SCRIPT) runbooks/rotate-kms-key.ts --env $(ENV) $(if $(YES),--yes,) $(ARGS)
 
 .PHONY: rotate-api-key
 rotate-api-key: $(STAMP) ## Rotate one user key (old one works for the grace period): make rotate-api-key ID=…
-	@$(NPX) tsx runbooks/rotate-api-key.ts --env $(ENV) $(if $(ID),--id "$(ID)",) $(if $(YES),--yes,) $(ARGS)
+	@$(SCRIPT) runbooks/rotate-api-key.ts --env $(ENV) $(if $(ID),--id "$(ID)",) $(if $(YES),--yes,) $(ARGS)
 
 .PHONY: rotate-admin-secret
 rotate-admin-secret: $(STAMP) ## New admin key and/or pepper: make rotate-admin-secret ARGS='--admin --pepper'
-	@$(NPX) tsx runbooks/rotate-admin-secret.ts --env $(ENV) $(if $(YES),--yes,) $(ARGS)
+	@$(SCRIPT) runbooks/rotate-admin-secret.ts --env $(ENV) $(if $(YES),--yes,) $(ARGS)
 
 .PHONY: restore
 restore: $(STAMP) ## Restore the Gateway state to a time: make restore AT=2026-11-25T14:00:00Z (or ARGS=--from-backup)
-	@$(NPX) tsx runbooks/restore.ts --env $(ENV) $(if $(AT),--at "$(AT)",) $(if $(YES),--yes,) $(ARGS)
+	@$(SCRIPT) runbooks/restore.ts --env $(ENV) $(if $(AT),--at "$(AT)",) $(if $(YES),--yes,) $(ARGS)
 
 .PHONY: release
 release: $(STAMP) ## Version, changelog, tag, build, staging, smoke, prod: make release [ARGS=--skip-deploy]
-	@$(NPX) tsx runbooks/release.ts $(if $(YES),--yes,) $(ARGS)
+	@$(SCRIPT) runbooks/release.ts $(if $(YES),--yes,) $(ARGS)
 
 .PHONY: secret-scan
 secret-scan: $(STAMP) ## Scan every file git knows for credentials (the pre-commit hook scans staged files)
-	@$(NPX) tsx scripts/secret-scan.ts --all
+	@$(SCRIPT) scripts/secret-scan.ts --all

@@ -8,13 +8,8 @@ import type { KeyView } from "../app/gateway/keys/key-view.js";
 import { AUDIT_SETTINGS, openRunbookAudit } from "./lib/audit.js";
 import { createAwsClients } from "./lib/aws.js";
 import { RunbookError, runCli } from "./lib/cli.js";
-import {
-  GATEWAY_OPTIONS,
-  GATEWAY_SETTINGS,
-  GatewayAdminClient,
-  resolveAdminKey,
-} from "./lib/gateway-admin.js";
-import { requireSetting, resolveSettings } from "./lib/settings.js";
+import { GATEWAY_OPTIONS, GATEWAY_SETTINGS, connectGatewayAdmin } from "./lib/gateway-admin.js";
+import { resolveSettings } from "./lib/settings.js";
 
 const NAME = "rotate-api-key";
 
@@ -61,12 +56,8 @@ await runCli(
       throw new RunbookError("--min-interval-hours must be a number of hours >= 0");
 
     const settings = await resolveSettings({ ...GATEWAY_SETTINGS, ...AUDIT_SETTINGS }, ctx);
-    const url = requireSetting(settings.gatewayUrl, "the Gateway URL", GATEWAY_SETTINGS.gatewayUrl);
     const clients = createAwsClients(ctx.environment);
-    const gateway = new GatewayAdminClient(
-      url.replace(/\/$/, ""),
-      await resolveAdminKey(settings, clients.secrets),
-    );
+    const gateway = await connectGatewayAdmin(settings, ctx);
 
     const key = await out.progress(`reading key ${id}`, () =>
       gateway.request<KeyView>("GET", `/api-keys/${id}`),
@@ -84,7 +75,9 @@ await runCli(
       );
       return;
     }
-    out.plan(`issue a new key for ${id} on ${url}; the current key keeps working for the grace period`);
+    out.plan(
+      `issue a new key for ${id} on ${gateway.baseUrl}; the current key keeps working for the grace period`,
+    );
     if (ctx.dryRun) {
       out.info(out.c.dim("dry run: nothing changed"));
       return;

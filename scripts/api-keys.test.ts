@@ -96,8 +96,10 @@ describe("api-keys CLI", { timeout: 600_000 }, () => {
 
     it("refuses bad input with one clear line", async () => {
       const cases: Array<[string[], RegExp]> = [
-        [[], /give one command/],
-        [["explode"], /give one command/],
+        [[], /give a command: create, list, show, rotate, revoke, restore, purge$/m],
+        [["explode"], /unknown command "explode"; the commands are create, list/],
+        [["lsit"], /unknown command "lsit" \(did you mean list\?\)/],
+        [["list", "show"], /give one command, not 2: list show/],
         [["show"], /show needs --id/],
         [["show", "--id", "cq_abc"], /is not a key id/],
         [["create", "--days", "zero", "--yes"], /bad option: expiration_days/],

@@ -5,18 +5,13 @@
  * Gateway is down (break glass). New keys are printed once; nothing else ever prints a secret.
  */
 import { z } from "zod";
-import { readEnvironment } from "../app/common/config.js";
+import { closestName } from "../app/common/config.js";
 import { isKeyId } from "../app/gateway/keys/key-format.js";
 import type { KeyView } from "../app/gateway/keys/key-view.js";
 import { AUDIT_SETTINGS, openRunbookAudit, type AuditSettings } from "../runbooks/lib/audit.js";
 import { createAwsClients } from "../runbooks/lib/aws.js";
 import { RunbookError, runCli, type RunContext } from "../runbooks/lib/cli.js";
-import {
-  GATEWAY_OPTIONS,
-  GATEWAY_SETTINGS,
-  GatewayAdminClient,
-  resolveAdminKey,
-} from "../runbooks/lib/gateway-admin.js";
+import { connectGatewayAdmin, GATEWAY_OPTIONS, GATEWAY_SETTINGS } from "../runbooks/lib/gateway-admin.js";
 import {
   gatewayKeyAdmin,
   storeKeyAdmin,
@@ -24,7 +19,7 @@ import {
   type KeyAdmin,
   type NewKey,
 } from "../runbooks/lib/key-admin.js";
-import { requireSetting, resolveSettings } from "../runbooks/lib/settings.js";
+import { resolveSettings } from "../runbooks/lib/settings.js";
 import { renderTable } from "../runbooks/lib/table.js";
 
 const COMMANDS = ["create", "list", "show", "rotate", "revoke", "restore", "purge"] as const;
@@ -73,10 +68,7 @@ async function keyAdminFor(ctx: RunContext): Promise<{ admin: KeyAdmin; settings
     return { admin: storeKeyAdmin(ctx.environment, { bucket: settings.bucket }), settings };
   }
   const settings = await resolveSettings(sources, ctx);
-  const url = requireSetting(settings.gatewayUrl, "the Gateway URL", GATEWAY_SETTINGS.gatewayUrl);
-  const { secrets } = createAwsClients(ctx.environment);
-  const gateway = new GatewayAdminClient(url.replace(/\/$/, ""), await resolveAdminKey(settings, secrets));
-  return { admin: gatewayKeyAdmin(gateway), settings };
+  return { admin: gatewayKeyAdmin(await connectGatewayAdmin(settings, ctx)), settings };
 }
 
 await runCli(
@@ -116,15 +108,23 @@ await runCli(
       "npx tsx scripts/api-keys.ts revoke --id k3y1d4bcd3f9 --store --yes   # Gateway down",
     ],
   },
-  async (rawCtx) => {
-    // Local work reads .env like the services do; other environments take only real variables.
-    const ctx: RunContext =
-      rawCtx.env === "dev" ? { ...rawCtx, environment: readEnvironment(rawCtx.environment) } : rawCtx;
+  async (ctx) => {
     const { out, options } = ctx;
     const command = ctx.positionals[0] as Command | undefined;
-    if (!command || !COMMANDS.includes(command) || ctx.positionals.length > 1) {
-      throw new RunbookError(`give one command: ${COMMANDS.join(", ")} (see --help)`);
+    const viaMake = ctx.environment.CQ_VIA_MAKE === "1";
+    const commandList = `${COMMANDS.join(", ")}${viaMake ? " (make api-keys CMD=list)" : ""}`;
+    if (!command) throw new RunbookError(`give a command: ${commandList}`);
+    if (!COMMANDS.includes(command)) {
+      const closest = closestName(
+        command.toUpperCase(),
+        COMMANDS.map((c) => c.toUpperCase()),
+      )?.toLowerCase();
+      throw new RunbookError(
+        `unknown command "${command}"${closest ? ` (did you mean ${closest}?)` : ""}; the commands are ${commandList}`,
+      );
     }
+    if (ctx.positionals.length > 1)
+      throw new RunbookError(`give one command, not ${ctx.positionals.length}: ${ctx.positionals.join(" ")}`);
     const id = options.id === undefined ? undefined : String(options.id);
     if (command !== "create" && command !== "list") {
       if (!id) throw new RunbookError(`${command} needs --id <key id>`);

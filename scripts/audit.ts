@@ -104,6 +104,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   await runCli(
     {
       name: "audit",
+      readsEnvFile: false,
       summary: "security scans: npm audit, secret scan, infrastructure policy pack",
       options: {
         skip: {

@@ -9,36 +9,44 @@
  * readable by you only) so later runs reuse them. They are local-only: never use them elsewhere.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { ConfigError, readEnvironment } from "../app/common/config.js";
+import { describeListenError } from "../app/common/startup.js";
+import { describeError } from "../runbooks/lib/cli.js";
+import {
+  DEV_DIR,
+  DevStateError,
+  readDevSecrets,
+  RUNNING_FILE,
+  SECRETS_FILE,
+  type DevSecrets,
+} from "../runbooks/lib/local-dev.js";
 import { createLogger } from "../app/common/logger.js";
 import { loadCoreConfig } from "../app/core/config.js";
 import { createCore, type Core } from "../app/core/server.js";
 import { loadGatewayConfig } from "../app/gateway/config.js";
 import { createGateway, type Gateway } from "../app/gateway/server.js";
 
-const HELP = `Usage: make dev  (or: npx tsx scripts/dev.ts [options])
+const HELP = `Usage: make dev [PROJECT=<dir>]  (or: npx tsx scripts/dev.ts [options])
 
 Runs Gateway + Core locally: file store under .data/dev/, no AWS, no ngrok.
 
 Options:
-  --project <dir>   directory the Core serves (default: $PROJECT_PATH or this repository)
-  --gateway-port N  Gateway port (default: $GATEWAY_PORT or 8080)
-  --core-port N     Core port (default: $CORE_PORT or 5001)
+  --project <dir>   directory the Core serves (make: PROJECT=<dir>; default: PROJECT_PATH from
+                    the environment or .env, else this repository)
+  --gateway-port N  Gateway port (default: GATEWAY_PORT from the environment or .env, else 8080)
+  --core-port N     Core port (default: CORE_PORT from the environment or .env, else 5001)
   --new-key         issue a fresh local user key instead of reusing the saved one
   --help            show this help
 
 Environment: LOG_LEVEL (default warn) for both services.`;
 
-interface DevSecrets {
-  admin_api_key: string;
-  key_pepper: string;
-}
-
-const DEV_DIR = resolve(".data/dev");
-const SECRETS_FILE = join(DEV_DIR, "secrets.json");
 const USER_KEY_FILE = join(DEV_DIR, "user-key");
+
+/** A failure the user can fix: printed as one line, no stack. */
+class DevError extends Error {}
 
 function writePrivate(path: string, text: string): void {
   writeFileSync(path, text, { mode: 0o600 });
@@ -49,14 +57,13 @@ function port(value: string | undefined, fallback: number, name: string): number
   if (value === undefined || value === "") return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 65535)
-    throw new Error(`${name}: expected a port from 1 to 65535, got "${value}"`);
+    throw new DevError(`${name}: expected a port from 1 to 65535, got "${value}"`);
   return n;
 }
 
 /** Admin key and pepper: made once, then reused (the stored key hashes depend on the pepper). */
 function devSecrets(): { secrets: DevSecrets; created: boolean } {
-  if (existsSync(SECRETS_FILE))
-    return { secrets: JSON.parse(readFileSync(SECRETS_FILE, "utf8")) as DevSecrets, created: false };
+  if (existsSync(SECRETS_FILE)) return { secrets: readDevSecrets(SECRETS_FILE), created: false };
   const secrets = {
     admin_api_key: `dev-admin-${randomBytes(24).toString("base64url")}`,
     key_pepper: randomBytes(32).toString("base64url"),
@@ -82,7 +89,10 @@ async function devUserKey(
     headers: { "X-API-KEY": adminKey, "Content-Type": "application/json" },
     body: JSON.stringify({ label: "make dev", expiration_days: 365, requests_per_minute: 600 }),
   });
-  if (!res.ok) throw new Error(`could not issue a local key: ${res.status} ${await res.text()}`);
+  if (!res.ok)
+    throw new DevError(
+      `could not issue a local key: ${res.status} ${await res.text()}; delete .data/dev/ and run make dev again`,
+    );
   const { api_key } = (await res.json()) as { api_key: string };
   writePrivate(USER_KEY_FILE, api_key + "\n");
   return { key: api_key, created: true };
@@ -95,7 +105,9 @@ async function waitForRegistration(gatewayUrl: string, key: string, timeoutMs = 
     if (res.ok) return ((await res.json()) as { ngrok_url: string }).ngrok_url;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error("the Core did not register with the Gateway within 30 s");
+  throw new DevError(
+    "the Core did not register with the Gateway within 30 s; run with LOG_LEVEL=info to see why",
+  );
 }
 
 function pickFile(projectPath: string): string {
@@ -118,29 +130,41 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  const projectPath = resolve(values.project ?? process.env.PROJECT_PATH ?? ".");
-  const gatewayPort = port(values["gateway-port"] ?? process.env.GATEWAY_PORT, 8080, "--gateway-port");
-  const corePort = port(values["core-port"] ?? process.env.CORE_PORT, 5001, "--core-port");
-  const logLevel = process.env.LOG_LEVEL ?? "warn";
-
-  mkdirSync(DEV_DIR, { recursive: true, mode: 0o700 });
-  const { secrets, created: secretsCreated } = devSecrets();
-
   let gateway: Gateway | undefined;
   let core: Core | undefined;
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    console.log("\nstopping Core and Gateway…");
+    if (gateway || core) console.log("\nstopping Core and Gateway…");
     await core?.close().catch(() => undefined);
     await gateway?.close().catch(() => undefined);
+    rmSync(RUNNING_FILE, { force: true });
     process.exit(code);
   };
   process.once("SIGINT", () => void stop(0));
   process.once("SIGTERM", () => void stop(0));
 
+  let gatewayPort = 0;
+  let corePort = 0;
   try {
+    // The same settings loader as the services: the environment over .env, misspellings refused.
+    const env = readEnvironment();
+    const projectPath = resolve(values.project ?? env.PROJECT_PATH ?? ".");
+    const projectSource = values.project
+      ? "PROJECT / --project"
+      : env.PROJECT_PATH
+        ? `PROJECT_PATH from ${process.env.PROJECT_PATH ? "the environment" : ".env"}`
+        : "default: this directory";
+    if (!existsSync(projectPath) || !statSync(projectPath).isDirectory())
+      throw new DevError(`the project directory ${projectPath} (${projectSource}) does not exist`);
+    gatewayPort = port(values["gateway-port"] ?? env.GATEWAY_PORT, 8080, "GATEWAY_PORT");
+    corePort = port(values["core-port"] ?? env.CORE_PORT, 5001, "CORE_PORT");
+    const logLevel = process.env.LOG_LEVEL ?? "warn";
+
+    mkdirSync(DEV_DIR, { recursive: true, mode: 0o700 });
+    const { secrets, created: secretsCreated } = devSecrets();
+
     gateway = await createGateway(
       loadGatewayConfig({
         GATEWAY_HOST: "127.0.0.1",
@@ -154,7 +178,18 @@ async function main(): Promise<void> {
       }),
       { logger: createLogger({ name: "gateway", level: logLevel }) },
     );
-    const gatewayUrl = await gateway.listen();
+    const gatewayUrl = await gateway.listen().catch((err: unknown) => {
+      gateway = undefined;
+      throw new DevError(
+        describeListenError(err, {
+          host: "127.0.0.1",
+          port: gatewayPort,
+          hostSetting: "GATEWAY_HOST",
+          portSetting: "GATEWAY_PORT",
+        }),
+      );
+    });
+    writePrivate(RUNNING_FILE, JSON.stringify({ gateway_url: gatewayUrl, pid: process.pid }) + "\n");
     console.log(`Gateway  ${gatewayUrl}  (file store: ${join(DEV_DIR, "gateway")})`);
 
     const { key, created: keyCreated } = await devUserKey(
@@ -175,8 +210,17 @@ async function main(): Promise<void> {
       }),
       { logger: createLogger({ name: "core", level: logLevel }) },
     );
-    const coreUrl = await core.listen();
-    console.log(`Core     ${coreUrl}  (project: ${projectPath})`);
+    const coreUrl = await core.listen().catch((err: unknown) => {
+      throw new DevError(
+        describeListenError(err, {
+          host: "127.0.0.1",
+          port: corePort,
+          hostSetting: "CORE_HOST",
+          portSetting: "CORE_PORT",
+        }),
+      );
+    });
+    console.log(`Core     ${coreUrl}  (project: ${projectPath}, ${projectSource})`);
     const registered = await waitForRegistration(gatewayUrl, key);
     console.log(`Core registered with the Gateway as ${registered}`);
 
@@ -197,9 +241,14 @@ Admin page: ${gatewayUrl}/admin (sign in with the admin key in ${SECRETS_FILE})
 
 Ctrl-C stops both.`);
   } catch (err) {
-    console.error(`dev: ${err instanceof Error ? err.message : String(err)}`);
+    const known = err instanceof DevError || err instanceof ConfigError || err instanceof DevStateError;
+    console.error(`dev: ${known ? (err as Error).message : describeError(err)}`);
     await stop(1);
   }
 }
 
-void main();
+main().catch((err: unknown) => {
+  // parseArgs refuses unknown options and missing values
+  console.error(`dev: ${describeError(err)} (see --help)`);
+  process.exit(2);
+});

@@ -46,11 +46,19 @@ describe("make init", () => {
     expect(result.output).toContain("not a git repository: git hooks skipped");
     expect(result.output).not.toContain("\u001b["); // NO_COLOR and a pipe: no colour codes
     const created = read(dir, ".env");
-    for (const name of ["API_KEY", "ADMIN_API_KEY", "KEY_PEPPER"])
+    for (const name of ["ADMIN_API_KEY", "KEY_PEPPER"])
       expect(value(created, name)).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(value(created, "API_KEY")).not.toBe(value(created, "ADMIN_API_KEY"));
-    // Everything but the generated secrets is the template, line for line.
-    const strip = (t: string) => t.replace(/^(API_KEY|ADMIN_API_KEY|KEY_PEPPER)=.*$/gm, "$1=");
+    // API_KEY is a real key, issued on the local Gateway's file store under DATA_DIR.
+    const keyId = /^cq_([a-z0-9]{12})_[A-Za-z0-9_-]{43}$/.exec(value(created, "API_KEY") ?? "")?.[1];
+    expect(keyId).toBeDefined();
+    expect(existsSync(join(dir, ".data", "gateway"))).toBe(true);
+    expect(result.output).toContain(`API_KEY: key ${keyId} issued on the local Gateway's store`);
+    expect(value(created, "ALLOW_INSECURE_TUNNELS")).toBe("true");
+    // Everything else is the template, line for line.
+    const strip = (t: string) =>
+      t
+        .replace(/^(API_KEY|ADMIN_API_KEY|KEY_PEPPER)=.*$/gm, "$1=")
+        .replace(/^ALLOW_INSECURE_TUNNELS=.*$/m, "ALLOW_INSECURE_TUNNELS=false");
     expect(strip(created)).toBe(read(dir, ".env.example"));
   });
 
@@ -60,6 +68,12 @@ describe("make init", () => {
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain(".env exists: kept");
     expect(read(dir, ".env")).toBe("MINE=1\n");
+  });
+
+  it("tells a user of make to add YES=1, not --yes", async () => {
+    writeFileSync(join(dir, ".env"), "MINE=1\n");
+    const result = await runScript("scripts/init.ts", [], { cwd: dir, env: env({ CQ_VIA_MAKE: "1" }) });
+    expect(result.output).toContain(".env exists: kept (re-run with YES=1 to replace it from the template)");
   });
 
   it("replaces an existing .env with --yes and keeps the old one as .env.backup", async () => {

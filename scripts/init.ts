@@ -8,10 +8,12 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { parse as parseDotenv } from "dotenv";
 import semver from "semver";
 import { which } from "zx";
-import { RunbookError, runCli, type RunContext } from "../runbooks/lib/cli.js";
+import { describeError, RunbookError, runCli, yesFlag, type RunContext } from "../runbooks/lib/cli.js";
+import { storeKeyAdmin } from "../runbooks/lib/key-admin.js";
 import { stream } from "../runbooks/lib/exec.js";
 
 type Level = "ok" | "warn" | "fail";
@@ -22,7 +24,7 @@ interface Check {
 }
 
 /** Secrets the template leaves empty and init fills with random values. */
-const GENERATED_SECRETS = ["API_KEY", "ADMIN_API_KEY", "KEY_PEPPER"];
+const GENERATED_SECRETS = ["ADMIN_API_KEY", "KEY_PEPPER"];
 
 function version(cmd: string, args = ["--version"]): string | null {
   try {
@@ -113,11 +115,44 @@ function dependenciesStale(root: string): string | null {
   return null;
 }
 
-/** The template with every empty generated secret set to 32 random bytes (base64url). */
+/**
+ * The template for local work: every empty generated secret set to 32 random bytes (base64url),
+ * and ALLOW_INSECURE_TUNNELS on, so the local Gateway (`make gateway`) accepts the local Core's
+ * http URL (`make core`, TUNNEL=none). API_KEY is filled by `issueLocalApiKey`.
+ */
 function renderEnvFile(template: string): string {
-  return template.replace(/^([A-Z_]+)=[ \t]*$/gm, (line, name: string) =>
-    GENERATED_SECRETS.includes(name) ? `${name}=${randomBytes(32).toString("base64url")}` : line,
-  );
+  return template
+    .replace(/^([A-Z_]+)=[ \t]*$/gm, (line, name: string) =>
+      GENERATED_SECRETS.includes(name) ? `${name}=${randomBytes(32).toString("base64url")}` : line,
+    )
+    .replace(/^ALLOW_INSECURE_TUNNELS=.*$/m, "ALLOW_INSECURE_TUNNELS=true");
+}
+
+const GET_A_KEY = "make gateway, then make api-keys CMD=create, and put the key in .env as API_KEY";
+
+/**
+ * A real API key for the Core, issued on the local Gateway's own store (STORE=file, DATA_DIR,
+ * KEY_PEPPER from the new .env), so `make gateway` then `make core` registers the first time.
+ * Returns the .env text with API_KEY set, or unchanged (API_KEY empty) when that cannot be done.
+ */
+async function issueLocalApiKey(ctx: RunContext, root: string, text: string): Promise<string> {
+  const settings = parseDotenv(text);
+  if (settings.STORE !== "file" || !settings.KEY_PEPPER) {
+    ctx.out.warn(`API_KEY left empty (the Gateway in .env is not a local file store): ${GET_A_KEY}`);
+    return text;
+  }
+  try {
+    const dataDir = resolve(root, settings.DATA_DIR || ".data/gateway");
+    const issued = await storeKeyAdmin({ ...settings, DATA_DIR: dataDir }, {}).create({
+      label: "make init (local Core)",
+      expiration_days: 365,
+    });
+    ctx.out.ok(`API_KEY: key ${issued.key_id} issued on the local Gateway's store (${settings.DATA_DIR})`);
+    return text.replace(/^API_KEY=.*$/m, `API_KEY=${issued.api_key}`);
+  } catch (err) {
+    ctx.out.warn(`API_KEY left empty (${describeError(err)}): ${GET_A_KEY}`);
+    return text;
+  }
 }
 
 async function createEnvFile(ctx: RunContext, root: string): Promise<void> {
@@ -126,14 +161,22 @@ async function createEnvFile(ctx: RunContext, root: string): Promise<void> {
   const target = join(root, ".env");
   if (!existsSync(template)) throw new RunbookError(".env.example is missing: cannot create .env");
   if (!existsSync(target)) {
-    if (ctx.dryRun) return out.plan("would create .env from .env.example (with random secrets)");
-    writeFileSync(target, renderEnvFile(readFileSync(template, "utf8")), { mode: 0o600 });
-    return out.ok(`created .env from .env.example (${GENERATED_SECRETS.join(", ")} generated)`);
+    if (ctx.dryRun)
+      return out.plan(
+        "would create .env from .env.example (random secrets, an API_KEY for the local Gateway)",
+      );
+    const text = await issueLocalApiKey(ctx, root, renderEnvFile(readFileSync(template, "utf8")));
+    writeFileSync(target, text, { mode: 0o600 });
+    return out.ok(
+      `created .env from .env.example (${GENERATED_SECRETS.join(", ")} generated, ALLOW_INSECURE_TUNNELS=true for local work)`,
+    );
   }
   if (ctx.dryRun) return out.plan(".env exists: would ask before replacing it");
   const interactive = Boolean(process.stdin.isTTY) && ctx.environment.CI !== "true";
   if (!ctx.yes && !interactive)
-    return out.info(".env exists: kept (re-run with --yes to replace it from the template)");
+    return out.info(
+      `.env exists: kept (re-run with ${yesFlag(ctx.environment)} to replace it from the template)`,
+    );
   if (
     !ctx.yes &&
     !(await ctx.confirm(".env exists. Replace it from .env.example (the old one is kept as .env.backup)"))
@@ -141,7 +184,8 @@ async function createEnvFile(ctx: RunContext, root: string): Promise<void> {
     return out.info(".env kept");
   }
   copyFileSync(target, join(root, ".env.backup"));
-  writeFileSync(target, renderEnvFile(readFileSync(template, "utf8")), { mode: 0o600 });
+  const text = await issueLocalApiKey(ctx, root, renderEnvFile(readFileSync(template, "utf8")));
+  writeFileSync(target, text, { mode: 0o600 });
   out.ok("replaced .env from .env.example; the previous one is in .env.backup");
 }
 
@@ -149,6 +193,7 @@ await runCli(
   {
     name: "init",
     summary: "check prerequisites, install dependencies and git hooks, create .env",
+    readsEnvFile: false,
     options: { "skip-install": { type: "boolean", description: "do not install dependencies" } },
     examples: ["make init", "npx tsx scripts/init.ts --yes   # CI: no questions, replaces .env"],
   },
@@ -192,7 +237,7 @@ await runCli(
     if (ctx.dryRun) out.info(out.c.dim("dry run: nothing changed"));
     else
       out.info(
-        `\nNext: ${out.c.cyan("make dev")} to run Gateway + Core, ${out.c.cyan("make test")} to run the tests.`,
+        `\nNext: ${out.c.cyan("make dev")} to run Gateway + Core together (or ${out.c.cyan("make gateway")} and ${out.c.cyan("make core")} apart), ${out.c.cyan("make test")} to run the tests.`,
       );
   },
 );

@@ -112,6 +112,7 @@ if (isMain) {
   await runCli(
     {
       name: "secret-scan",
+      readsEnvFile: false,
       summary: "find credentials in files before they are committed (never prints them)",
       usage: "[--all | FILE...]",
       positionals: true,

@@ -1,7 +1,8 @@
 #!/usr/bin/env -S npx tsx
 /**
- * `make smoke URL=<gateway>`: proves a running Gateway works end to end, as a user meets it. It
- * creates its own key with the admin key (ADMIN_API_KEY), checks health, auth failures, the
+ * `make smoke [URL=<gateway>]`: proves a running Gateway works end to end, as a user meets it. It
+ * creates its own key with the admin key (found like `make api-keys` finds it: ADMIN_API_KEY, the
+ * running `make dev` Gateway's own key, .env, or the Secrets Manager secret), checks health, auth failures, the
  * key's self-info, rate-limit headers and the 429, rotation with grace, revocation, and purges
  * the key at the end — also when a step fails. With `--core <project dir>` it also starts a Core
  * beside that directory (tunnel from TUNNEL / NGROK_AUTHTOKEN, default `none`, which only a
@@ -12,6 +13,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { pathToFileURL } from "node:url";
 import { RunbookError, runCli } from "../runbooks/lib/cli.js";
+import { GATEWAY_OPTIONS, GATEWAY_SETTINGS, resolveGatewayAdmin } from "../runbooks/lib/gateway-admin.js";
+import { runningDevGatewayUrl } from "../runbooks/lib/local-dev.js";
+import { resolveSettings } from "../runbooks/lib/settings.js";
 import { requestJson, type JsonAnswer } from "../runbooks/lib/json-http.js";
 import type { Output } from "../runbooks/lib/output.js";
 
@@ -227,11 +231,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       name: "smoke",
       summary: "end-to-end check of a running Gateway with a key of its own (purged at the end)",
       options: {
-        url: {
-          type: "string",
-          arg: "<gateway url>",
-          description: "the Gateway, e.g. https://codequery.example.com (or URL=)",
-        },
+        ...GATEWAY_OPTIONS,
         core: {
           type: "string",
           arg: "<project dir>",
@@ -243,13 +243,18 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
         "ADMIN_API_KEY=... npx tsx scripts/smoke.ts --url http://127.0.0.1:8080 --core .",
       ],
     },
-    async ({ options, environment, dryRun, out }) => {
-      const url = (options.url as string | undefined) ?? environment.URL;
-      if (!url || !/^https?:\/\/[^\s/]+/.test(url))
-        throw new RunbookError("give the Gateway's URL: make smoke URL=https://…");
-      const adminKey = environment.ADMIN_API_KEY;
-      if (!adminKey)
-        throw new RunbookError("set ADMIN_API_KEY (the smoke test creates and purges a key of its own)");
+    async (ctx) => {
+      const { options, environment, dryRun, out } = ctx;
+      // URL= from make, else --url, GATEWAY_URL (environment or .env in dev), stack output gatewayUrl
+      const withUrl = { ...ctx, options: { ...options, url: options.url ?? environment.URL } };
+      const settings = await resolveSettings(GATEWAY_SETTINGS, withUrl);
+      if (settings.gatewayUrl && !/^https?:\/\/[^\s/]+/.test(settings.gatewayUrl))
+        throw new RunbookError(`"${settings.gatewayUrl}" is not a Gateway URL: make smoke URL=https://…`);
+      if (!settings.gatewayUrl && !(ctx.env === "dev" && runningDevGatewayUrl()))
+        throw new RunbookError(
+          "give the Gateway's URL: make smoke URL=https://… (or GATEWAY_URL; a running make dev Gateway is found by itself)",
+        );
+      const { url, adminKey } = await resolveGatewayAdmin(settings, ctx);
       out.plan(
         `smoke test ${url}: create a key, check auth, rate limit, rotate, revoke, purge${options.core ? `, with a Core on ${String(options.core)}` : ""}`,
       );

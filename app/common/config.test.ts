@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ConfigError, parseConfig, readEnvironment } from "./config.js";
+import { closestName, ConfigError, knownSettingNames, parseConfig, readEnvironment } from "./config.js";
 import { envBoolean, envInt } from "./env-schema.js";
 import { backoffDelay } from "./backoff.js";
 import { safeEqual } from "./http.js";
@@ -34,10 +34,36 @@ describe("configuration", () => {
   it("reads a .env file, and real environment variables win over it", () => {
     const dir = mkdtempSync(join(tmpdir(), "cq-env-"));
     const file = join(dir, ".env");
-    writeFileSync(file, "NAME=from-file\nPORT=7000\n");
-    const env = readEnvironment({ PORT: "7001" }, file);
-    expect(env.NAME).toBe("from-file");
-    expect(env.PORT).toBe("7001");
+    writeFileSync(file, "PROJECT_PATH=from-file\nCORE_PORT=7000\n");
+    const env = readEnvironment({ CORE_PORT: "7001" }, file);
+    expect(env.PROJECT_PATH).toBe("from-file");
+    expect(env.CORE_PORT).toBe("7001");
+  });
+
+  it("refuses a misspelt name in .env and names the setting it resembles", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cq-env-"));
+    const file = join(dir, ".env");
+    writeFileSync(file, "PROJCT_PATH=/srv/code\nGATEWAY_URL=http://127.0.0.1:8080\n");
+    expect(() => readEnvironment({}, file)).toThrow(
+      new ConfigError(
+        `${file}: not a setting: PROJCT_PATH (did you mean PROJECT_PATH?). Fix or remove it; every setting is listed in .env.example`,
+      ),
+    );
+  });
+
+  it("refuses a name that resembles no setting, and lets the AWS SDK's own names through", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cq-env-"));
+    const file = join(dir, ".env");
+    writeFileSync(file, "AWS_PROFILE=dev\nWIBBLE=1\n");
+    expect(() => readEnvironment({}, file)).toThrow(/not a setting: WIBBLE\. Fix or remove it/);
+  });
+
+  it("knows every setting .env.example lists, commented-out ones too", () => {
+    const known = knownSettingNames();
+    for (const name of ["PROJECT_PATH", "API_KEY", "ADMIN_API_KEY", "TUNNEL_HOST_ALLOWLIST", "BACKUP_REGION"])
+      expect(known.has(name)).toBe(true);
+    expect(closestName("GATEWAY_PROT", known)).toBe("GATEWAY_PORT");
+    expect(closestName("SOMETHING_ELSE_ENTIRELY", known)).toBeUndefined();
   });
 });
 

@@ -1,4 +1,6 @@
 import { DENY_LIST_PATTERNS } from "./project/deny-list.js";
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "./project/file-listing.js";
+import { MAX_STRUCTURE_DEPTH, TRUNCATED_KEY, UNREADABLE_KEY } from "./project/structure-listing.js";
 
 export interface OpenApiOptions {
   publicUrl: string;
@@ -6,6 +8,7 @@ export interface OpenApiOptions {
   maxFilesPerRequest: number;
   maxRequestBytes: number;
   searchMaxResults: number;
+  /** Most characters of JSON in one answer. */
   maxResponseChars: number;
 }
 
@@ -70,14 +73,81 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
         get: {
           operationId: "getFileStructure",
           summary: "List the project's directories and files",
-          description:
-            'One entry per non-empty directory, keyed by its path relative to the root ("." is the root).',
+          description: `One entry per non-empty directory, keyed by its path relative to the root ("." is the root). Narrow with path and depth. Over ${options.maxResponseChars} characters, the deepest complete levels that fit are answered with a "${TRUNCATED_KEY}" note naming the directories not expanded.`,
+          parameters: [
+            {
+              name: "path",
+              in: "query",
+              required: false,
+              description: "Only this directory and what lies under it (relative to the project root)",
+              schema: { type: "string" },
+            },
+            {
+              name: "depth",
+              in: "query",
+              required: false,
+              description: "Levels below path to list; 1 = its direct children. All levels when absent.",
+              schema: { type: "integer", minimum: 1, maximum: MAX_STRUCTURE_DEPTH },
+            },
+          ],
           responses: {
             "200": {
-              description: "The visible tree",
+              description: "The visible tree (or the part of it that fits)",
               content: { "application/json": { schema: { $ref: "#/components/schemas/Structure" } } },
             },
+            "400": errorResponse(
+              "path absolute, with '..', leading outside the project or to a file; bad depth",
+            ),
             "401": errorResponse("Missing or invalid API key"),
+            "404": errorResponse("Directory not found (or hidden)"),
+          },
+        },
+      },
+      "/files/list": {
+        get: {
+          operationId: "listFiles",
+          summary: "Page through every file under a directory",
+          description:
+            "Every visible file under path, with its size, in a stable order. While next_cursor is not null, call again with cursor=next_cursor (same path and glob) for the next page.",
+          parameters: [
+            {
+              name: "path",
+              in: "query",
+              required: false,
+              description: "Only files under this directory (default: the whole project)",
+              schema: { type: "string" },
+            },
+            {
+              name: "glob",
+              in: "query",
+              required: false,
+              description:
+                "Only files matching this glob: *.ts matches names anywhere, app/**/*.md whole paths",
+              schema: { type: "string", maxLength: 256 },
+            },
+            {
+              name: "cursor",
+              in: "query",
+              required: false,
+              description: "next_cursor of the previous page, unchanged",
+              schema: { type: "string" },
+            },
+            {
+              name: "limit",
+              in: "query",
+              required: false,
+              description: "Most files in one page (a page also ends before the answer size limit)",
+              schema: { type: "integer", minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT },
+            },
+          ],
+          responses: {
+            "200": {
+              description: "One page of files",
+              content: { "application/json": { schema: { $ref: "#/components/schemas/FileList" } } },
+            },
+            "400": errorResponse("Bad path, glob, cursor or limit"),
+            "401": errorResponse("Missing or invalid API key"),
+            "404": errorResponse("Directory not found (or hidden)"),
           },
         },
       },
@@ -270,7 +340,7 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
           operationId: "postMcpMessage",
           summary: "MCP (Model Context Protocol) over Streamable HTTP, stateless",
           description:
-            "JSON-RPC messages for MCP clients; tools list_structure, read_files, search and file_info. Not meant for GPT Actions.",
+            "JSON-RPC messages for MCP clients; tools list_structure, list_files, read_files, search and file_info. Not meant for GPT Actions.",
           requestBody: { required: true, content: { "application/json": { schema: { type: "object" } } } },
           responses: {
             "200": {
@@ -302,6 +372,11 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
         },
         Structure: {
           type: "object",
+          description: `Entries keyed by directory path. Keys starting with "/" are notes, never directories: "${TRUNCATED_KEY}" (the listing was cut) and "${UNREADABLE_KEY}" (directories that could not be read).`,
+          properties: {
+            [TRUNCATED_KEY]: { $ref: "#/components/schemas/TruncationNote" },
+            [UNREADABLE_KEY]: { $ref: "#/components/schemas/UnreadableReport" },
+          },
           additionalProperties: {
             type: "object",
             properties: {
@@ -310,6 +385,77 @@ export function buildOpenApiDocument(options: OpenApiOptions) {
             },
             required: ["directories", "files"],
           },
+        },
+        TruncationNote: {
+          type: "object",
+          properties: {
+            reason: { type: "string" },
+            levels_shown: {
+              type: "integer",
+              description: "Complete levels shown below path (1 = the directory's own entry only)",
+            },
+            not_expanded: {
+              type: "array",
+              items: { type: "string" },
+              description: "Directories with contents not shown: ask again with path set to one of them",
+            },
+            entry_cut: {
+              type: "object",
+              description:
+                "Present when even the directory's own entry was cut: how many names it has and shows",
+              properties: {
+                path: { type: "string" },
+                directories_shown: { type: "integer" },
+                directories_total: { type: "integer" },
+                files_shown: { type: "integer" },
+                files_total: { type: "integer" },
+              },
+            },
+            how_to_continue: { type: "string" },
+          },
+          required: ["reason", "levels_shown", "not_expanded", "how_to_continue"],
+        },
+        UnreadableReport: {
+          type: "object",
+          description: "Directories skipped because they could not be read (the first 10 are named)",
+          properties: {
+            count: { type: "integer" },
+            directories: {
+              type: "array",
+              items: {
+                type: "object",
+                properties: { path: { type: "string" }, error: { type: "string" } },
+                required: ["path", "error"],
+              },
+            },
+          },
+          required: ["count", "directories"],
+        },
+        FileList: {
+          type: "object",
+          properties: {
+            files: {
+              type: "array",
+              items: {
+                type: "object",
+                properties: {
+                  path: { type: "string" },
+                  size: { type: ["integer", "null"], description: "Bytes; null if it cannot be stat'ed" },
+                },
+                required: ["path", "size"],
+              },
+            },
+            next_cursor: {
+              type: ["string", "null"],
+              description: "Pass as cursor for the next page; null on the last page",
+            },
+            unreadable: { $ref: "#/components/schemas/UnreadableReport" },
+            skipped_too_long: {
+              type: "integer",
+              description: "Files whose path alone is longer than an answer may be: counted, not listed",
+            },
+          },
+          required: ["files", "next_cursor"],
         },
         ContentRequest: {
           type: "object",

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../common/logger.js";
 import { freePort } from "../../test/support/moto.js";
 import { CoreCredentials } from "./credentials.js";
-import { GatewayRegistration } from "./registration.js";
+import { startTestGateway, type TestGateway } from "../gateway/testing/gateway-harness.js";
+import { GatewayRegistration, RegistrationRefusedError } from "./registration.js";
 import { startFakeGateway, type FakeGateway } from "./testing/fake-gateway.js";
 
 const KEY = "registration-key-0123456789";
@@ -117,6 +118,73 @@ describe("registration with the Gateway", () => {
     expect(two?.ngrokUrl).toBe("https://two.ngrok-free.app");
     expect(credentials.isValidBearer(two!.coreToken)).toBe(true);
     expect(credentials.isValidBearer(one!.coreToken)).toBe(false);
+  });
+});
+
+describe("a registration the Gateway refuses", () => {
+  let real: TestGateway | undefined;
+  afterEach(async () => {
+    await real?.close();
+    real = undefined;
+  });
+
+  async function refusedBy(gatewayEnv: Record<string, string>, key: string | undefined, url: string) {
+    real = await startTestGateway(gatewayEnv);
+    const apiKey = key ?? (await real.generateKey()).api_key;
+    const { lines, delays } = harness(real.url);
+    const refused = new GatewayRegistration({
+      gatewayUrl: real.url,
+      apiKey,
+      credentials: new CoreCredentials(apiKey),
+      logger: createLogger({
+        name: "core",
+        level: "debug",
+        destination: new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }),
+      }),
+      backoff: { baseMs: 100, capMs: 1000 },
+      sleep: async (ms) => void delays.push(ms),
+    });
+    refused.register(url);
+    const error = await refused.whenRegistered().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    await refused.close();
+    return { error, lines, delays, state: refused.state };
+  }
+
+  it("stops at once on an unknown key, with the Gateway's reason and the fix", async () => {
+    const { error, lines, delays, state } = await refusedBy(
+      {},
+      `cq_abcdefghijkl_${"A".repeat(43)}`,
+      "http://127.0.0.1:5001",
+    );
+    expect(error).toBeInstanceOf(RegistrationRefusedError);
+    expect(delays).toEqual([]);
+    expect(state).toMatchObject({ state: "refused", attempts: 1, status: 401, reason: "Invalid API Key" });
+    const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(logged.filter((l) => l.level >= 50)).toHaveLength(1);
+    expect(logged.at(-1)!.msg).toMatch(/Invalid API Key.*make api-keys CMD=create/);
+  });
+
+  it("stops at once on a URL the Gateway does not accept, naming the setting that fixes it", async () => {
+    const { error, delays } = await refusedBy(
+      { ALLOW_INSECURE_TUNNELS: "false" },
+      undefined,
+      "http://127.0.0.1:5001",
+    );
+    expect(delays).toEqual([]);
+    expect((error as RegistrationRefusedError).status).toBe(400);
+    expect((error as Error).message).toMatch(/Tunnel URL.*https.*ALLOW_INSECURE_TUNNELS=true/);
+  });
+
+  it("keeps retrying a 429, which only says later", async () => {
+    gateway = await startFakeGateway(KEY);
+    gateway.failNext(2, 429);
+    const { delays, registration } = harness(gateway.url);
+    registration.register("https://abc.ngrok-free.app");
+    await registration.whenRegistered();
+    expect(delays).toHaveLength(2);
   });
 });
 

@@ -7,6 +7,7 @@ import { NotFoundError } from "../common/errors.js";
 import { createLogger, type Logger } from "../common/logger.js";
 import type { CoreConfig } from "./config.js";
 import { CoreCredentials } from "./credentials.js";
+import { compressAnswers } from "./http/compression.js";
 import { createCoreRouter } from "./http/router.js";
 import { openProject, type Project } from "./project/project.js";
 import { GatewayRegistration } from "./registration.js";
@@ -92,6 +93,7 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
     await next();
     if (closing) ctx.set("Connection", "close");
   });
+  app.use(compressAnswers());
   app.use(requestId());
   app.use(requestLogger(logger));
   app.use(errorHandler(logger));

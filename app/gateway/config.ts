@@ -65,6 +65,10 @@ const gatewayEnvSchema = z
     PROXY_MAX_RESPONSE_BYTES: envInt(20 * 1_048_576, 1024, 1024 * 1_048_576),
     MAX_JSON_BODY_BYTES: envInt(16_384, 256, 1_048_576),
     LOG_LEVEL: logLevel,
+    // OAuth 2.1 for /mcp (app/gateway/oauth); on by default when GATEWAY_PUBLIC_URL names the issuer.
+    OAUTH_ENABLED: envBoolean(true),
+    OAUTH_ACCESS_TOKEN_TTL_SECONDS: envInt(900, 1, 86_400),
+    OAUTH_REFRESH_TOKEN_TTL_DAYS: envInt(30, 1, 365),
   })
   // `when`: check these rules even when another variable is bad, so one run names every problem.
   .superRefine(
@@ -166,6 +170,10 @@ const gatewayEnvSchema = z
     proxyMaxResponseBytes: env.PROXY_MAX_RESPONSE_BYTES,
     maxJsonBodyBytes: env.MAX_JSON_BODY_BYTES,
     logLevel: env.LOG_LEVEL,
+    // Tokens name their issuer and audience, so OAuth needs the Gateway's public URL.
+    oauthEnabled: env.OAUTH_ENABLED && env.GATEWAY_PUBLIC_URL !== undefined,
+    oauthAccessTokenTtlSeconds: env.OAUTH_ACCESS_TOKEN_TTL_SECONDS,
+    oauthRefreshTokenTtlSeconds: env.OAUTH_REFRESH_TOKEN_TTL_DAYS * 86_400,
   }));
 
 export type GatewayConfig = z.output<typeof gatewayEnvSchema>;

@@ -15,7 +15,7 @@ import type { KeySecrets } from "./secrets/key-secrets.js";
 import type { TunnelUrlValidator } from "./routes/ngrok-urls.js";
 import type { CoreForwarder } from "./routes/files-proxy.js";
 import type { AdminSessions } from "./admin/session.js";
-import type { BearerTokenResolver } from "./middleware/authenticate.js";
+import type { GatewayOAuthDeps } from "./oauth/index.js";
 
 /** Everything the Gateway talks to; tests pass real instances, main.ts lets config choose. */
 export interface GatewayDeps {
@@ -30,8 +30,8 @@ export interface GatewayDeps {
   forward: CoreForwarder & { close?: () => Promise<void> };
   adminSessions: AdminSessions;
   metrics: GatewayMetrics;
-  /** a second kind of bearer credential (OAuth access tokens): token → key id */
-  resolveBearerToken: BearerTokenResolver;
+  /** how the OAuth server fetches client metadata documents (tests: an https client id on loopback) */
+  oauthFetch?: GatewayOAuthDeps["fetch"];
 }
 
 type Built = Pick<

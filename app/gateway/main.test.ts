@@ -1,6 +1,11 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { runServiceToExit } from "../../test/support/service-process.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -24,5 +29,30 @@ describe("npm run gateway (main.ts)", () => {
     expect(lines[0]).toMatch(/GATEWAY_PORT: expected a whole number from 0 to 65535, got "99999"/);
     expect(lines[0]).toMatch(/S3_BUCKET: is required when STORE=s3/);
     expect(lines[0]).toMatch(/ADMIN_API_KEY/);
+  });
+
+  it("exits with one line naming GATEWAY_PORT when its port is in use", async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const port = (blocker.address() as { port: number }).port;
+    const dataDir = mkdtempSync(join(tmpdir(), "cq-gateway-main-"));
+    try {
+      const result = runServiceToExit("app/gateway/main.ts", ROOT, {
+        ENV_FILE: "/nonexistent/.env",
+        GATEWAY_HOST: "127.0.0.1",
+        GATEWAY_PORT: String(port),
+        ADMIN_API_KEY: "gateway-main-admin-key-0123456789",
+        KEY_PEPPER: "gateway-main-pepper-0123456789ab",
+        DATA_DIR: dataDir,
+        LOG_LEVEL: "warn",
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim().split("\n")).toEqual([
+        `gateway: could not start: 127.0.0.1:${port} is already in use: is \`make dev\` (or another copy) already running? Stop it, or set GATEWAY_PORT=<a free port>`,
+      ]);
+    } finally {
+      blocker.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

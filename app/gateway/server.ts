@@ -30,6 +30,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { filesProxyRoutes } from "./routes/files-proxy.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
+import { actionsDocumentRoutes } from "./routes/actions-openapi.js";
 import { ngrokUrlRoutes } from "./routes/ngrok-urls.js";
 import { observeStore } from "./store/store-observer.js";
 import { GATEWAY_VERSION } from "./version.js";
@@ -96,6 +97,33 @@ export async function createGateway(
   });
   const perKey = createKeyRateLimiter(limiter, { keyPrefix: "key", durationSeconds: RATE_WINDOW_SECONDS });
   const audit = createAuditRecorder(deps.auditSink, logger, now);
+  // OAuth 2.1 for /mcp (app/gateway/oauth): needs GATEWAY_PUBLIC_URL, which names the issuer.
+  // Loaded only when on: oidc-provider warns at import time on Node 20 (it targets Node 22).
+  const oauth = config.oauthEnabled
+    ? await (
+        await import("./oauth/index.js")
+      ).createGatewayOAuth(
+        {
+          issuer: config.publicUrl!,
+          accessTokenTtlSeconds: config.oauthAccessTokenTtlSeconds,
+          refreshTokenTtlSeconds: config.oauthRefreshTokenTtlSeconds,
+          trustProxy: config.trustProxy,
+          keyCacheTtlMs: config.keyCacheTtlMs,
+        },
+        {
+          store,
+          peppers: deps.secrets.peppers,
+          adminApiKey: deps.secrets.adminApiKey,
+          keys,
+          failures: attempts,
+          registrationLimiter: limiter({ keyPrefix: "oauth-register", points: 30, durationSeconds: 3600 }),
+          audit,
+          logger,
+          now,
+          fetch: given.oauthFetch,
+        },
+      )
+    : undefined;
   const auth = authenticate({
     keys,
     adminApiKey: deps.secrets.adminApiKey,
@@ -104,7 +132,7 @@ export async function createGateway(
     usage,
     audit,
     metrics,
-    resolveBearerToken: given.resolveBearerToken,
+    oauth: oauth?.bearer,
   });
   const authenticated = [auth, rateLimitPerKey(perKey, metrics, logger, now)];
   const generateGuard = keyGenerationGuard({
@@ -141,8 +169,10 @@ export async function createGateway(
   // The Gateway's own JSON answers; proxied answers opt out (the Core's bytes go out untouched).
   app.use(compress({ threshold: 1024 }));
   app.use(jsonNotFound());
+  if (oauth) app.use(oauth.challenge).use(oauth.authorizationServer);
   const routers = [
     healthRoutes({ version: GATEWAY_VERSION }),
+    actionsDocumentRoutes({ publicUrl: config.publicUrl }),
     apiKeyRoutes({ config, keys, usage, tunnels, audit, authenticated, generateGuard }),
     ngrokUrlRoutes({
       tunnels,
@@ -168,6 +198,7 @@ export async function createGateway(
       metrics: metrics.registry,
       coreStatus: (keyId) => coreStatus.status(keyId),
     }),
+    ...(oauth?.routers ?? []),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
 

@@ -163,7 +163,14 @@ async function main() {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   console.log("");
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  "));
-  console.log(failures.length === 0 ? "\nAll targets met." : `\nTargets missed: ${failures.join(", ")}`);
+  console.log(
+    failures.length === 0
+      ? "\nAll targets met."
+      : `\nTargets missed: ${failures.join(", ")}.\n` +
+          "MISSED means the ratio to the baseline measured in this same run is past the target; a benchmark\n" +
+          "reports, it does not fail the build (the box may be busy: run again when it is quiet). What each\n" +
+          "figure measures and the last known results: docs/core.md#benchmark",
+  );
 }
 
 await main();

@@ -1,4 +1,5 @@
 import { minimist, question } from "zx";
+import { readEnvironment } from "../../app/common/config.js";
 import { createOutput, type Output } from "./output.js";
 
 /** A failure the operator can act on: printed as one line, exit code 1. */
@@ -24,6 +25,8 @@ export interface CliSpec {
   examples?: string[];
   /** positional arguments allowed (default: none) */
   positionals?: boolean;
+  /** false for a script that must run even when .env is wrong (init, which writes it) */
+  readsEnvFile?: boolean;
 }
 
 /** Options every runbook takes. */
@@ -135,10 +138,21 @@ export async function confirmChange(
 ): Promise<boolean> {
   if (opts.yes) return true;
   if (!process.stdin.isTTY || opts.environment.CI === "true") {
-    throw new RunbookError(`${what}: re-run with --yes to confirm (no terminal to ask on)`);
+    throw new RunbookError(
+      `${what}: re-run with ${yesFlag(opts.environment)} to confirm (no terminal to ask on)`,
+    );
   }
   const answer = await question(opts.out.c.yellow(`${what}? [y/N] `));
   return /^y(es)?$/i.test(answer.trim());
+}
+
+/**
+ * How the user says "yes" where they are: `YES=1` to make, `--yes` to the script itself. The
+ * Makefile marks its own script runs with CQ_VIA_MAKE=1 (MAKELEVEL would also mark everything a
+ * `make test` starts).
+ */
+export function yesFlag(environment: Record<string, string | undefined>): string {
+  return environment.CQ_VIA_MAKE === "1" ? "YES=1" : "--yes";
 }
 
 /**
@@ -152,7 +166,7 @@ export async function runCli(
 ): Promise<void> {
   // The SDK's "needs Node 22 from 2027" notice would bury the runbook's own output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  const environment = { ...process.env };
+  let environment: Record<string, string | undefined> = { ...process.env };
   const out = createOutput(environment);
   try {
     const parsed = parseCli(spec, args);
@@ -160,6 +174,8 @@ export async function runCli(
       console.log(helpText(spec, out));
       return;
     }
+    // Local work reads .env like the services do (one loader); other environments take only real variables.
+    if (parsed.env === "dev" && spec.readsEnvFile !== false) environment = readEnvironment(process.env);
     const ctx: RunContext = {
       ...parsed,
       out,

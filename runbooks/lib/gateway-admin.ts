@@ -2,7 +2,10 @@ import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/clien
 import { parseGatewaySecret } from "../../app/gateway/secrets/gateway-secret-schema.js";
 import { RunbookError, type OptionSpec } from "./cli.js";
 import { requestJson } from "./json-http.js";
-import type { SettingSource } from "./settings.js";
+import { createAwsClients } from "./aws.js";
+import { devGatewayAdminKey, runningDevGatewayUrl } from "./local-dev.js";
+import type { Output } from "./output.js";
+import { requireSetting, type SettingSource } from "./settings.js";
 
 /** Where the Gateway and its admin key are found: flags → environment → stack outputs. */
 export const GATEWAY_SETTINGS = {
@@ -26,17 +29,66 @@ export const GATEWAY_OPTIONS = {
   },
 } satisfies Record<string, OptionSpec>;
 
-/** The admin key: ADMIN_API_KEY, else read from the Secrets Manager secret (never printed). */
+export interface AdminKey {
+  key: string;
+  /** where it came from, for the operator (never the key itself) */
+  source: string;
+}
+
+/**
+ * The admin key (never printed), from the first of: ADMIN_API_KEY set in the real environment;
+ * in dev, the `make dev` Gateway's own key when that Gateway runs at `gatewayUrl`; ADMIN_API_KEY
+ * from .env; the Secrets Manager secret ADMIN_SECRET_ID (or stack output secretArn).
+ */
 export async function resolveAdminKey(
-  settings: { adminApiKey?: string; adminSecretId?: string },
+  settings: { adminApiKey?: string; adminSecretId?: string; gatewayUrl?: string },
   secrets: SecretsManagerClient,
-): Promise<string> {
-  if (settings.adminApiKey) return settings.adminApiKey;
+  where: { env?: string; processEnv?: NodeJS.ProcessEnv } = {},
+): Promise<AdminKey> {
+  const processEnv = where.processEnv ?? process.env;
+  if (settings.adminApiKey && processEnv.ADMIN_API_KEY === settings.adminApiKey)
+    return { key: settings.adminApiKey, source: "ADMIN_API_KEY from the environment" };
+  if (where.env === "dev" && settings.gatewayUrl) {
+    const local = devGatewayAdminKey(settings.gatewayUrl);
+    if (local) return local;
+  }
+  if (settings.adminApiKey) return { key: settings.adminApiKey, source: "ADMIN_API_KEY from .env" };
   if (!settings.adminSecretId) {
-    throw new RunbookError("no admin key: set ADMIN_API_KEY, or ADMIN_SECRET_ID (or stack output secretArn)");
+    throw new RunbookError(
+      "no admin key: start make dev (its Gateway's key is found by itself), or set ADMIN_API_KEY, or ADMIN_SECRET_ID (or stack output secretArn)",
+    );
   }
   const res = await secrets.send(new GetSecretValueCommand({ SecretId: settings.adminSecretId }));
-  return parseGatewaySecret(settings.adminSecretId, res.SecretString).admin_api_key;
+  return {
+    key: parseGatewaySecret(settings.adminSecretId, res.SecretString).admin_api_key,
+    source: `the Secrets Manager secret ${settings.adminSecretId}`,
+  };
+}
+
+type GatewaySettings = { adminApiKey?: string; adminSecretId?: string; gatewayUrl?: string };
+type AdminContext = { env: string; environment: Record<string, string | undefined>; out: Output };
+
+/** The Gateway the settings name and its admin key; says which Gateway and where the key came from. */
+export async function resolveGatewayAdmin(
+  settings: GatewaySettings,
+  ctx: AdminContext,
+): Promise<{ url: string; adminKey: string }> {
+  // In dev with no URL given, the running make dev Gateway is the one meant.
+  const given = settings.gatewayUrl ?? (ctx.env === "dev" ? runningDevGatewayUrl() : undefined);
+  const url = requireSetting(given, "the Gateway URL", GATEWAY_SETTINGS.gatewayUrl).replace(/\/$/, "");
+  const { secrets } = createAwsClients(ctx.environment);
+  const admin = await resolveAdminKey({ ...settings, gatewayUrl: url }, secrets, { env: ctx.env });
+  ctx.out.note(`Gateway ${url}, admin key: ${admin.source}`);
+  return { url, adminKey: admin.key };
+}
+
+/** The admin client for the Gateway the settings name. */
+export async function connectGatewayAdmin(
+  settings: GatewaySettings,
+  ctx: AdminContext,
+): Promise<GatewayAdminClient> {
+  const { url, adminKey } = await resolveGatewayAdmin(settings, ctx);
+  return new GatewayAdminClient(url, adminKey);
 }
 
 export interface AdminReply<T> {

@@ -12,6 +12,8 @@ export interface Output {
   warn(message: string): void;
   fail(message: string): void;
   plan(message: string): void;
+  /** a dimmed aside on stderr, so it never mixes with output a program reads (--json) */
+  note(message: string): void;
   /** runs `fn` behind a spinner (terminal) or after a "… title" line (pipes, CI) */
   progress<T>(title: string, fn: () => Promise<T>): Promise<T>;
 }
@@ -34,6 +36,7 @@ export function createOutput(env: Record<string, string | undefined> = process.e
     warn: (m) => console.error(`${chalk.yellow("!")} ${m}`),
     fail: (m) => console.error(`${chalk.red("✖")} ${m}`),
     plan: (m) => console.log(`${chalk.cyan("→")} ${m}`),
+    note: (m) => console.error(chalk.dim(m)),
     async progress(title, fn) {
       if (!interactive) {
         console.log(chalk.dim(`… ${title}`));

@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
 import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** Repository root (runbooks/lib/../..). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const TSX = resolve(REPO_ROOT, "node_modules/.bin/tsx");
+// Node with tsx's loader, not the tsx CLI: the CLI starts a second Node process for every run.
+const TSX_LOADER = pathToFileURL(resolve(REPO_ROOT, "node_modules/tsx/dist/loader.mjs")).href;
 
 export interface ScriptResult {
   code: number;
@@ -24,8 +25,8 @@ export function runScript(
 ): Promise<ScriptResult> {
   return new Promise((done) => {
     const child = execFile(
-      TSX,
-      [resolve(REPO_ROOT, script), ...args],
+      process.execPath,
+      ["--import", TSX_LOADER, resolve(REPO_ROOT, script), ...args],
       {
         cwd: opts.cwd ?? REPO_ROOT,
         env: { ...process.env, NO_COLOR: "1", ...opts.env } as NodeJS.ProcessEnv,

@@ -71,6 +71,17 @@ describe("links and make targets", () => {
   });
 });
 
+describe(".env.example", () => {
+  it("states the minimum secret lengths the code enforces", async () => {
+    const { MIN_API_KEY_LENGTH } = await import("../../app/core/config.js");
+    const { MIN_SECRET_LENGTH } = await import("../../app/gateway/secrets/gateway-secret-schema.js");
+    const example = read(".env.example");
+    const stated = [...example.matchAll(/at least (\d+)( characters)?/g)].map((m) => Number(m[1]));
+    expect(stated.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(stated)).toEqual(new Set([MIN_API_KEY_LENGTH, MIN_SECRET_LENGTH]));
+  });
+});
+
 describe("tested curl examples", { timeout: 120_000 }, () => {
   let gw: LocalGateway;
   let core: CoreProcess;

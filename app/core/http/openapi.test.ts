@@ -41,6 +41,7 @@ describe("GET /openapi.json", () => {
       "/",
       "/files/content",
       "/files/info",
+      "/files/list",
       "/files/search",
       "/files/structure",
       "/mcp",

@@ -7,8 +7,8 @@ import { buildOpenApiDocument } from "../openapi.js";
 import type { Project } from "../project/project.js";
 import { requireAuth } from "./auth.js";
 import { fileInfoHandler, getContentHandler, postContentHandler } from "./content-routes.js";
-import { structureHandler } from "./files-routes.js";
 import { requireAllowedOrigin, requireKnownHost } from "./host-check.js";
+import { listFilesHandler, structureHandler } from "./listing-routes.js";
 import { mcpHandler } from "./mcp-route.js";
 import { searchHandler } from "./search-routes.js";
 
@@ -30,14 +30,16 @@ export function createCoreRouter({ config, project, credentials, publicUrl, logg
   router.get("/", (ctx) => {
     ctx.body = { status: "ok", service: "codequery-core" };
   });
-  router.get("/files/structure", auth, structureHandler(project));
+  router.get("/files/structure", auth, structureHandler({ project, limits }));
+  router.get("/files/list", auth, listFilesHandler({ project, limits }));
   router.post("/files/content", auth, postContentHandler(project, limits));
   router.get("/files/content", auth, getContentHandler(project, limits));
   router.get("/files/info", auth, fileInfoHandler(project, limits));
   router.get("/files/search", auth, searchHandler(project, limits));
   router.get("/openapi.json", auth, (ctx) => {
     ctx.body = buildOpenApiDocument({
-      publicUrl: publicUrl() ?? ctx.origin,
+      // Not ctx.origin: in Koa 3 that reads the Origin request header.
+      publicUrl: publicUrl() ?? `${ctx.protocol}://${ctx.host}`,
       maxFileBytes: limits.maxFileBytes,
       maxFilesPerRequest: limits.maxFilesPerRequest,
       maxRequestBytes: limits.maxRequestBytes,

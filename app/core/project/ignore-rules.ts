@@ -1,8 +1,9 @@
-import { lstatSync, readFileSync } from "node:fs";
+import { lstatSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import ignore, { type Ignore } from "ignore";
 import { isDeniedName } from "./deny-list.js";
 import { nowNs, signatureOf, stillValid, type Signature } from "./file-signature.js";
+import { isInside } from "./paths.js";
 
 /** The rules one directory's ignore files contribute, with the base they are relative to. */
 export interface DirRules {
@@ -27,11 +28,24 @@ const enum Verdict {
 
 const MAX_VERDICTS = 50_000;
 
+/** One ignore file as found on disk: where to read it from, or why it cannot be trusted. */
+interface IgnoreFile {
+  name: string;
+  signature: Signature;
+  /** The file to read (the link's target for a symlinked ignore file). */
+  source?: string;
+  /** Set when the rules cannot be known: everything in the directory is then hidden. */
+  refused?: string;
+}
+
 interface CachedRules {
   /** Signatures of the ignore files that existed when the rules were read, in name order. */
-  files: { name: string; signature: Signature }[];
+  files: IgnoreFile[];
   rules: DirRules | undefined;
 }
+
+/** Rules that hide every entry of their directory: what an ignore file we cannot read stands for. */
+const HIDE_EVERYTHING = "*";
 
 /**
  * Ignore files (`.agentignore`, `.gitignore`, ... as configured) in the root and in every
@@ -41,26 +55,32 @@ interface CachedRules {
  */
 export class IgnoreRules {
   private readonly cache = new Map<string, CachedRules>();
+  /** The last warning given per directory, so a fresh (not yet cached) refusal is reported once. */
+  private readonly warned = new Map<string, string>();
 
   constructor(
     private readonly root: string,
     readonly fileNames: readonly string[],
     private readonly clockNs: () => bigint = nowNs,
+    private readonly onWarning: (message: string) => void = () => undefined,
   ) {}
 
   /**
    * Rules of one directory. `present` (names known to exist in it, from a fresh listing)
    * lets the tree walk skip stat calls for ignore files that are not there.
+   *
+   * Never serves what the user meant to hide: an ignore file that is a symlink is followed when
+   * it resolves inside the root to a regular file; one that leads outside, dangles or cannot be
+   * read hides everything in its directory (with a warning) until it is fixed.
    */
   rulesFor(dirRel: string, present?: ReadonlySet<string>): DirRules | undefined {
     const names = present ? this.fileNames.filter((n) => present.has(n)) : this.fileNames;
     const dirAbs = dirRel === "" ? this.root : join(this.root, dirRel);
     const capturedAt = this.clockNs();
-    const files: CachedRules["files"] = [];
+    const files: IgnoreFile[] = [];
     for (const name of names) {
-      // Only regular files count: a symlinked ignore file could change without its link changing.
-      const stats = lstatSync(join(dirAbs, name), { bigint: true, throwIfNoEntry: false });
-      if (stats?.isFile()) files.push({ name, signature: signatureOf(stats, capturedAt) });
+      const file = this.inspect(join(dirAbs, name), name, capturedAt);
+      if (file) files.push(file);
     }
     const cached = this.cache.get(dirRel);
     if (
@@ -73,21 +93,72 @@ export class IgnoreRules {
     const matcher = ignore();
     let any = false;
     let namesOnly = true;
-    for (const { name } of files) {
+    let refused: string | undefined;
+    for (const file of files) {
       try {
-        const text = readFileSync(join(dirAbs, name), "utf8");
+        if (file.refused !== undefined) throw new Error(file.refused);
+        const text = readFileSync(file.source as string, "utf8");
         matcher.add(text);
         namesOnly &&= hasOnlyNamePatterns(text);
         any = true;
-      } catch {
-        // An unreadable ignore file contributes no rules (and is re-read once it changes).
+      } catch (error) {
+        refused = `${dirRel === "" ? "" : `${dirRel}/`}${file.name} ${file.refused ?? `cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`}`;
+        break;
       }
     }
-    const rules = any
-      ? { base: dirRel, matcher, namesOnly, verdicts: new Map<string, Verdict>() }
-      : undefined;
+    let rules: DirRules | undefined;
+    if (refused !== undefined) {
+      const warning = `${refused}: nothing in ${dirRel === "" ? "the project root" : `${dirRel}/`} is listed, read or searched until it is fixed`;
+      if (this.warned.get(dirRel) !== warning) this.onWarning(warning);
+      this.warned.set(dirRel, warning);
+      rules = { base: dirRel, matcher: ignore().add(HIDE_EVERYTHING), namesOnly: true, verdicts: new Map() };
+    } else {
+      this.warned.delete(dirRel);
+      if (any) rules = { base: dirRel, matcher, namesOnly, verdicts: new Map<string, Verdict>() };
+    }
     this.cache.set(dirRel, { files, rules });
     return rules;
+  }
+
+  /** What stands at an ignore file's path: a regular file, a symlink to follow or to refuse, or nothing. */
+  private inspect(path: string, name: string, capturedAt: bigint): IgnoreFile | undefined {
+    let stats;
+    try {
+      stats = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+    } catch (error) {
+      // It may exist, but cannot be reached (permission, PATH_MAX): its rules cannot be known.
+      const reason = `cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`;
+      // Settled, so the warning is given once, not on every request.
+      return { name, signature: { key: reason, settled: true }, refused: reason };
+    }
+    if (!stats) return undefined;
+    if (stats.isFile()) return { name, signature: signatureOf(stats, capturedAt), source: path };
+    if (!stats.isSymbolicLink()) return undefined; // a directory or FIFO by that name is no ignore file
+    const link = signatureOf(stats, capturedAt);
+    let target = "";
+    let targetStats;
+    try {
+      target = realpathSync.native(path);
+      targetStats = statSync(target, { bigint: true });
+    } catch {
+      // dangling or unreachable: refused below
+    }
+    // Where the link leads is part of its signature: a refused link is re-checked once it leads elsewhere.
+    const refusedAs = (refused: string): IgnoreFile => ({
+      name,
+      signature: { key: `${link.key}>${target}`, settled: link.settled },
+      refused,
+    });
+    if (!targetStats) return refusedAs("is a symlink that leads nowhere");
+    if (!isInside(this.root, target)) return refusedAs("is a symlink that leads outside the project");
+    if (!targetStats.isFile()) return refusedAs("is a symlink to something not a file");
+    // The link and its target can each change on their own: both are in the signature.
+    const own = signatureOf(targetStats, capturedAt);
+    return {
+      name,
+      signature: { key: `${link.key}>${target}>${own.key}`, settled: link.settled && own.settled },
+      source: target,
+    };
   }
 
   /** The chain of rules that applies inside `dirRel`: root first, `dirRel` itself last. */

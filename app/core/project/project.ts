@@ -4,6 +4,9 @@ import { ContentStore } from "./content-store.js";
 import { fileInfo, type FileInfoAnswer } from "./file-info.js";
 import { nowNs } from "./file-signature.js";
 import { IgnoreRules } from "./ignore-rules.js";
+import { createListing, type FileListingRequest, type StructureListingRequest } from "./listing.js";
+import type { FileListPage } from "./file-listing.js";
+import type { StructureAnswer } from "./structure-listing.js";
 import { LineIndexCache } from "./line-index.js";
 import {
   DEFAULT_MAX_RESPONSE_CHARS,
@@ -46,6 +49,10 @@ export interface Project {
   readonly confinement: Confinement;
   readonly treeStats: TreeStats;
   structure(): Promise<Structure>;
+  /** The structure under a directory, to a depth, within an answer budget (`/files/structure`). */
+  listStructure(request: StructureListingRequest): Promise<StructureAnswer>;
+  /** One page of the visible files under a directory (`/files/list`). */
+  listFiles(request: FileListingRequest): Promise<FileListPage>;
   /** Resolves once the directory watches of the last listing are in place. */
   watchesInstalled(): Promise<void>;
   /** Stops watching the directory. */
@@ -61,7 +68,7 @@ export interface Project {
 export function openProject(options: ProjectOptions): Project {
   const rootReal = realpathSync.native(options.root);
   const clockNs = options.clockNs ?? nowNs;
-  const rules = new IgnoreRules(rootReal, options.ignoreFileNames, clockNs);
+  const rules = new IgnoreRules(rootReal, options.ignoreFileNames, clockNs, options.onWarning);
   const confinement: Confinement = { rootReal, isHidden: (rel) => rules.isHidden(rel, false) };
   const store = new ContentStore({
     maxBytes: options.limits.maxFileBytes,
@@ -76,6 +83,7 @@ export function openProject(options: ProjectOptions): Project {
   });
   const tree = new ProjectTree(rootReal, rules, { ...options, clockNs });
   const limits = options.limits;
+  const listing = createListing({ rootReal, rules, tree });
   const search = new SearchService({
     rootReal,
     ignoreFileNames: options.ignoreFileNames,
@@ -95,6 +103,8 @@ export function openProject(options: ProjectOptions): Project {
     confinement,
     treeStats: tree.stats,
     structure: async () => (await tree.current()).structure,
+    listStructure: (request) => listing.structure(request),
+    listFiles: (request) => listing.files(request),
     watchesInstalled: () => tree.watchesInstalled(),
     close: () => {
       tree.close();

@@ -192,8 +192,7 @@ export class DirectoryWatches {
     });
     // The directory must still be the one the walk read: if it was replaced in between, an event
     // already moved `changes` in its parent, and the next walk installs a watch on the new one.
-    const now = statSync(node.abs, { bigint: true, throwIfNoEntry: false });
-    if (now?.ino !== node.ino) {
+    if (currentInode(node.abs) !== node.ino) {
       watcher.close();
       this.changes++;
       return;
@@ -241,6 +240,15 @@ export class DirectoryWatches {
 export async function drainFsEvents(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
   await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The inode now at `abs`; undefined when it is gone or cannot be reached (it runs in a callback: never throws). */
+function currentInode(abs: string): bigint | undefined {
+  try {
+    return statSync(abs, { bigint: true, throwIfNoEntry: false })?.ino;
+  } catch {
+    return undefined;
+  }
 }
 
 /** inotify delivers events synchronously with the change only on Linux. */

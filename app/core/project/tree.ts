@@ -6,6 +6,7 @@ import { isEntryIgnoredBy, type DirRules, type IgnoreRules } from "./ignore-rule
 import { isInside } from "./paths.js";
 import {
   buildSnapshot,
+  describeFsError,
   emptyNode,
   nodesOf,
   readRaw,
@@ -23,7 +24,7 @@ import {
   type WatchMode,
 } from "./tree-watch.js";
 
-export type { Structure, TreeSnapshot } from "./tree-node.js";
+export type { DirectoryEntry, Structure, TreeSnapshot, Unreadable } from "./tree-node.js";
 export type { WatchMode } from "./tree-watch.js";
 
 interface WalkResult {
@@ -168,8 +169,12 @@ export class ProjectTree {
     if (Date.now() > armed.until) return false;
     const capturedAt = this.clockNs();
     for (const node of armed.unwatched) if (!this.nodeUnchanged(node, capturedAt)) return false;
-    for (const node of armed.linked)
+    for (const node of armed.linked) {
       if (this.linkTargetsOf(node.abs, node.raw.links) !== node.linkTargets) return false;
+      // A symlinked ignore file's target may live in a directory whose watch ignores content edits.
+      if (node.raw.ignoreFiles.size > 0 && this.rules.rulesFor(node.rel, node.raw.ignoreFiles) !== node.rules)
+        return false;
+    }
     return true;
   }
 
@@ -184,7 +189,8 @@ export class ProjectTree {
   }
 
   private nodeUnchanged(node: DirNode, capturedAt: bigint): boolean {
-    const stats = statSync(node.abs, { bigint: true, throwIfNoEntry: false });
+    const stats = statOrError(node.abs);
+    if (typeof stats === "string") return false;
     if (!stats?.isDirectory() || signatureOf(stats, capturedAt).key !== node.signature.key) return false;
     if (node.raw.ignoreFiles.size > 0 && this.rules.rulesFor(node.rel, node.raw.ignoreFiles) !== node.rules)
       return false;
@@ -196,8 +202,10 @@ export class ProjectTree {
   private async refresh(): Promise<TreeSnapshot> {
     this.stats.walks++;
     this.lastYield = Date.now();
-    const result = await this.walk("", [], false, this.root);
+    const walked = await this.walk("", [], false, this.root);
+    const result = typeof walked === "string" ? undefined : walked;
     const node = result?.node ?? emptyNode();
+    if (typeof walked === "string") node.raw.error = walked;
     if (!this.snapshot || !result || result.changed) this.snapshot = buildSnapshot(node);
     this.root = node;
     const nodes = result ? nodesOf(node) : [];
@@ -206,14 +214,21 @@ export class ProjectTree {
     return this.snapshot;
   }
 
-  private async walk(rel: string, parentChain: DirRules[], chainChanged: boolean, prev: DirNode | undefined) {
+  /** The directory's node; undefined when it is gone or no longer a directory; a reason when it cannot be read. */
+  private async walk(
+    rel: string,
+    parentChain: DirRules[],
+    chainChanged: boolean,
+    prev: DirNode | undefined,
+  ): Promise<WalkResult | string | undefined> {
     if (Date.now() - this.lastYield > YIELD_EVERY_MS) {
       await new Promise((resolve) => setImmediate(resolve));
       this.lastYield = Date.now();
     }
     const abs = rel === "" ? this.rootReal : join(this.rootReal, rel);
     const capturedAt = this.clockNs();
-    const stats = statSync(abs, { bigint: true, throwIfNoEntry: false });
+    const stats = statOrError(abs);
+    if (typeof stats === "string") return stats;
     if (!stats?.isDirectory()) return undefined;
     const signature = signatureOf(stats, capturedAt);
     const rawUnchanged = prev !== undefined && stillValid(prev.signature, signature);
@@ -240,9 +255,15 @@ export class ProjectTree {
     changed ||= links.key !== prev?.linkKey;
 
     const children = new Map<string, DirNode>();
+    const unreadableDirs = new Map<string, string>();
     for (const name of visibleDirs) {
       const childRel = rel === "" ? name : `${rel}/${name}`;
       const child = await this.walk(childRel, chain, ownChainChanged, prev?.children.get(name));
+      if (typeof child === "string") {
+        unreadableDirs.set(name, child);
+        changed ||= prev?.unreadableDirs.get(name) !== child;
+        continue;
+      }
       if (!child) {
         changed = true;
         continue;
@@ -266,6 +287,7 @@ export class ProjectTree {
       linkFiles: links.files,
       linkDirs: links.dirs,
       children,
+      unreadableDirs,
     };
     return { node, changed } satisfies WalkResult;
   }
@@ -300,6 +322,15 @@ export class ProjectTree {
       }
     }
     return { files, dirs, key: `${files.join("\0")}\u0001${dirs.join("\0")}`, targets: targets.join("\0") };
+  }
+}
+
+/** stat that reports (rather than throws) a directory it may not enter or whose path is too long. */
+function statOrError(abs: string) {
+  try {
+    return statSync(abs, { bigint: true, throwIfNoEntry: false });
+  } catch (error) {
+    return describeFsError(error);
   }
 }
 

@@ -9,14 +9,15 @@ export interface Registration {
 
 /**
  * A real HTTP server on loopback speaking the Gateway's registration contract
- * (POST /ngrok-urls/, GET /ngrok-urls/self). `failNext` makes the next N requests answer 503.
+ * (POST /ngrok-urls/, GET /ngrok-urls/self). `failNext` makes the next N requests fail.
  */
 export interface FakeGateway {
   url: string;
   registrations: Registration[];
   /** Every request line seen, to prove the key never travels in a URL. */
   requestUrls: string[];
-  failNext(count: number): void;
+  /** The next `count` requests answer `status` (default 503). */
+  failNext(count: number, status?: number): void;
   /** Makes /self report another URL than the one registered. */
   lieAboutUrl(url: string | undefined): void;
   close(): Promise<void>;
@@ -32,6 +33,7 @@ export async function startFakeGateway(expectedKey: string, port = 0): Promise<F
   const registrations: Registration[] = [];
   const requestUrls: string[] = [];
   let failures = 0;
+  let failureStatus = 503;
   let lie: string | undefined;
   const server: Server = createServer((req, res) => {
     requestUrls.push(req.url ?? "");
@@ -43,7 +45,7 @@ export async function startFakeGateway(expectedKey: string, port = 0): Promise<F
       };
       if (failures > 0) {
         failures--;
-        return reply(503, { detail: "temporarily unavailable" });
+        return reply(failureStatus, { detail: "temporarily unavailable" });
       }
       if (req.headers["x-api-key"] !== expectedKey) return reply(401, { detail: "Invalid API Key" });
       if (req.method === "POST" && req.url === "/ngrok-urls/") {
@@ -72,7 +74,10 @@ export async function startFakeGateway(expectedKey: string, port = 0): Promise<F
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     registrations,
     requestUrls,
-    failNext: (count) => (failures = count),
+    failNext: (count, status = 503) => {
+      failures = count;
+      failureStatus = status;
+    },
     lieAboutUrl: (url) => (lie = url),
     close: () =>
       new Promise((resolve) => {

@@ -129,16 +129,6 @@ export class KeyService {
     };
   }
 
-  /**
-   * The principal of a key id vouched for by another credential (an OAuth access token): the
-   * key must still exist and be neither revoked nor expired.
-   */
-  async verifyKeyId(keyId: string): Promise<VerifyOutcome> {
-    const record = await this.cache.get(keyId, () => this.load(keyId));
-    if (!record) return { ok: false, reason: "invalid", keyId };
-    return this.standing(record, this.now());
-  }
-
   // Status is revealed only to a caller who proved it holds the key.
   private standing(record: KeyRecord, now: number): VerifyOutcome {
     if (record.status === "revoked") return { ok: false, reason: "revoked", keyId: record.key_id };
@@ -147,6 +137,11 @@ export class KeyService {
       ok: true,
       key: { keyId: record.key_id, isAdmin: record.is_admin, rateLimit: record.rate_limit },
     };
+  }
+
+  /** The record from the verification cache (storage only on a miss); for OAuth tokens acting as a key. */
+  async cachedRecord(keyId: string): Promise<KeyRecord | null> {
+    return this.cache.get(keyId, () => this.load(keyId));
   }
 
   async get(keyId: string): Promise<KeyRecord> {

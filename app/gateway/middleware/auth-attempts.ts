@@ -70,6 +70,31 @@ export class AuthAttemptLimiter {
     };
   }
 
+  /**
+   * For a check that cannot be made synchronous (the OAuth consent page): 429 when `ip` has no
+   * failure left. Counting happens afterwards, with `recordFailure`; prefer `reserve`.
+   */
+  check(ip: string): void {
+    const window = this.windows.get(ip);
+    const now = Date.now();
+    if (window !== undefined && window.resetAt > now && window.used >= this.options.points) {
+      this.options.onRefused?.();
+      throw tooManyFailures(window.resetAt - now);
+    }
+  }
+
+  /** Counts one failure of a `check`ed attempt. */
+  async recordFailure(ip: string): Promise<void> {
+    const now = Date.now();
+    let window = this.windows.get(ip);
+    if (window === undefined || window.resetAt <= now) {
+      window = { used: 0, resetAt: now + this.windowMs };
+      this.windows.set(ip, window);
+    }
+    window.used += 1;
+    await this.countShared(ip);
+  }
+
   private async countShared(ip: string): Promise<void> {
     const shared = this.options.shared;
     if (!shared) return;

@@ -7,6 +7,7 @@ import { ADMIN_KEY_ID, KEY_PREFIX, parseApiKey } from "../keys/key-format.js";
 import type { KeyService, RefusalReason, VerifiedKey, VerifyOutcome } from "../keys/key-service.js";
 import type { UsageTracker } from "../keys/usage.js";
 import type { GatewayMetrics } from "../metrics.js";
+import type { OAuthBearerResolver } from "../oauth/token-resolver.js";
 import type { AuthAttemptLimiter } from "./auth-attempts.js";
 import { clientAddress } from "./client-address.js";
 
@@ -14,12 +15,6 @@ import { clientAddress } from "./client-address.js";
 export interface AdminSessionVerifier {
   verify(id: string | undefined, csrfToken: string | undefined): boolean;
 }
-
-/**
- * A second kind of credential: maps a bearer token that is not an API key (e.g. an OAuth access
- * token) to the key id it acts for, or `undefined` when it does not know the token.
- */
-export type BearerTokenResolver = (token: string) => Promise<string | undefined> | string | undefined;
 
 export interface AuthenticateDeps {
   keys: KeyService;
@@ -29,7 +24,11 @@ export interface AuthenticateDeps {
   usage: UsageTracker;
   audit: RecordAudit;
   metrics: GatewayMetrics;
-  resolveBearerToken?: BearerTokenResolver;
+  /**
+   * A second kind of credential: a bearer token that is not an API key (an OAuth access token,
+   * app/gateway/oauth) resolved to the key it acts for. Absent: such a token is checked as a key.
+   */
+  oauth?: OAuthBearerResolver;
 }
 
 export const ADMIN_PRINCIPAL: VerifiedKey = Object.freeze({
@@ -42,14 +41,17 @@ export const ADMIN_PRINCIPAL: VerifiedKey = Object.freeze({
 export type Credential =
   /** X-API-KEY, or `Authorization: Bearer` with an API key (or the admin key) */
   | { kind: "key"; secret: string }
-  /** `Authorization: Bearer` with anything else, for `resolveBearerToken` */
+  /** `Authorization: Bearer` with anything else, for the `oauth` resolver */
   | { kind: "token"; token: string }
   /** the admin web UI: session cookie plus its X-CSRF-Token header */
   | { kind: "session"; id: string; csrfToken: string };
 
 type Refusal = RefusalReason | "missing" | "session";
 
-type Identified = { ok: true; principal: VerifiedKey } | { ok: false; reason: Refusal; keyId: string | null };
+type Identified =
+  | { ok: true; principal: VerifiedKey }
+  /** `message`: the resolver's own explanation (OAuth); else the reason's standard one */
+  | { ok: false; reason: Refusal | string; keyId: string | null; message?: string };
 
 const MESSAGES: Record<Refusal, string> = {
   missing: "Missing API Key",
@@ -96,7 +98,7 @@ export function authenticate(deps: AuthenticateDeps): Middleware {
     const credential = readCredential(ctx);
     // A request without any credential is not a guess: refused, audited, but not counted.
     if (!credential) return refuse(ctx, deps, { ok: false, reason: "missing", keyId: null });
-    const check = await prepare(credential, deps);
+    const check = await prepare(ctx, credential, deps);
     const attempt = deps.attempts.reserve(clientAddress(ctx));
     const outcome = check();
     if (!outcome.ok) {
@@ -113,7 +115,7 @@ export function authenticate(deps: AuthenticateDeps): Middleware {
 type Check = () => Identified;
 
 /** Everything that may wait (cache misses, the token resolver); the check it returns does not. */
-async function prepare(credential: Credential, deps: AuthenticateDeps): Promise<Check> {
+async function prepare(ctx: Context, credential: Credential, deps: AuthenticateDeps): Promise<Check> {
   switch (credential.kind) {
     case "session":
       return () =>
@@ -121,10 +123,9 @@ async function prepare(credential: Credential, deps: AuthenticateDeps): Promise<
           ? { ok: true, principal: ADMIN_PRINCIPAL }
           : { ok: false, reason: "session", keyId: null };
     case "token": {
-      const keyId = await deps.resolveBearerToken?.(credential.token);
-      // Not a token the resolver knows: it may still be the admin key sent as a bearer token.
-      if (keyId === undefined) return prepareKey(credential.token, deps);
-      const outcome = fromOutcome(await deps.keys.verifyKeyId(keyId));
+      // Without OAuth, a bearer token can only be a key (the admin key, say).
+      if (!deps.oauth) return prepareKey(credential.token, deps);
+      const outcome = await deps.oauth.resolve(ctx, credential.token);
       return () => outcome;
     }
     case "key":
@@ -161,7 +162,7 @@ async function refuse(
     outcome: "failure",
     detail: { reason: refusal.reason, method: ctx.method },
   });
-  throw new UnauthorizedError(MESSAGES[refusal.reason]);
+  throw new UnauthorizedError(refusal.message ?? MESSAGES[refusal.reason as Refusal] ?? MESSAGES.invalid);
 }
 
 export function principalOf(ctx: Context): VerifiedKey {

@@ -2,13 +2,11 @@ import type { GatewayConfig } from "../config.js";
 import type { Logger } from "../../common/logger.js";
 import type { GatewayMetrics } from "../metrics.js";
 import { createCoreProxy } from "./core-proxy.js";
-import { rewriteOpenApiForGateway } from "./openapi.js";
 import type { CoreForwarder } from "../routes/files-proxy.js";
 
 /**
- * The proxy to users' Cores as the files routes use it: the route's path on the Core, and for
- * `/openapi.json` the document rewritten so it names the Gateway (GATEWAY_PUBLIC_URL, or the
- * origin the caller used) and `X-API-KEY`.
+ * The proxy to users' Cores as the files routes use it: the route's own path on the Core.
+ * (`/openapi.json` is not proxied: the Gateway serves its own, see routes/actions-openapi.ts.)
  */
 export function createCoreForwarder(
   config: GatewayConfig,
@@ -26,12 +24,6 @@ export function createCoreForwarder(
     logger,
     onError: (kind) => metrics.proxyErrors.inc({ kind }),
   });
-  const forward: CoreForwarder = (ctx, target, path) => {
-    if (path !== "/openapi.json") return proxy.forward(ctx, target, path);
-    const publicUrl = config.publicUrl ?? `${ctx.protocol}://${ctx.host}`;
-    return proxy.forward(ctx, target, path, {
-      rewriteJson: (doc: unknown) => rewriteOpenApiForGateway(doc, publicUrl),
-    });
-  };
+  const forward: CoreForwarder = (ctx, target, path) => proxy.forward(ctx, target, path);
   return Object.assign(forward, { close: () => proxy.close() });
 }

@@ -3,7 +3,8 @@ import { silentLogger } from "../../common/logger.js";
 import { loadCoreConfig } from "../../core/config.js";
 import { createCore, type Core } from "../../core/server.js";
 import { createTempProject, type TempProject } from "../../core/testing/temp-project.js";
-import { rewriteOpenApiForGateway } from "./openapi.js";
+import { ACTION_ROUTES } from "../routes/actions-openapi.js";
+import { buildActionsDocument } from "./openapi.js";
 import { send, startProxyHarness, type ProxyHarness } from "./testing/harness.js";
 
 /** The proxy in front of a real Core (createCore), with the token the Core itself issued. */
@@ -31,7 +32,7 @@ describe("createCoreProxy in front of the real Core", () => {
     openApiGateway = await startProxyHarness(
       { url: coreUrl, token },
       {},
-      { rewriteJson: (doc) => rewriteOpenApiForGateway(doc, "https://gateway.example.com") },
+      { rewriteJson: (doc) => buildActionsDocument(doc, "https://gateway.example.com", ACTION_ROUTES) },
     );
   });
 

@@ -28,7 +28,6 @@ export const PROXIED_ROUTES = [
   ["get", "/files/list"],
   ["get", "/files/search"],
   ["post", "/mcp"],
-  ["get", "/openapi.json"],
 ] as const;
 
 export type ProxiedPath = (typeof PROXIED_ROUTES)[number][1];

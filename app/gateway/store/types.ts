@@ -12,7 +12,7 @@
  * Every record is JSON with a `schema` number so a future change can migrate old records.
  */
 
-export const RECORD_KINDS = ["keys", "tunnels", "usage"] as const;
+export const RECORD_KINDS = ["keys", "tunnels", "usage", "oauth"] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 /** A hash of one secret: HMAC-SHA256(pepper[pepper_id], api key), hex. */
