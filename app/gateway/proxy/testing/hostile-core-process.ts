@@ -29,3 +29,6 @@ server.listen(0, "127.0.0.1", () => {
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
 });
 process.on("SIGTERM", () => process.exit(0));
+// Never outlive the test process that started this one (see hostile-core.ts).
+process.stdin.on("close", () => process.exit(0));
+process.stdin.resume();

@@ -10,7 +10,8 @@ export interface HostileCore {
 export async function startHostileCore(): Promise<HostileCore> {
   const script = fileURLToPath(new URL("./hostile-core-process.ts", import.meta.url));
   const child = spawn(process.execPath, ["--import", "tsx", script], {
-    stdio: ["ignore", "pipe", "inherit"],
+    // The child watches its stdin: when this process dies without stop(), the pipe closes and it exits.
+    stdio: ["pipe", "pipe", "inherit"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
