@@ -27,9 +27,10 @@ export interface AuthAttemptLimiterOptions {
  * (API key, bearer token, admin session, admin sign-in). A check reserves one failure *before*
  * the credential is looked at and refunds it on success, so a burst of parallel guesses cannot
  * all pass a "how many failures so far" check before the first of them is counted. The
- * reservation is in memory and synchronous (a fixed window per address), and callers reserve
- * right before a synchronous check and settle right after it, so a reservation never spans an
- * await: honest parallel traffic from one address never sees one.
+ * reservation is in memory and synchronous (a fixed window per address). Request pipelines reserve
+ * right before a synchronous check and settle right after it, so there a reservation never spans
+ * an await and honest parallel traffic from one address never sees one; the OAuth consent form
+ * (submitted by a person) holds its reservation across the key lookup.
  */
 export class AuthAttemptLimiter {
   /** per address: failures plus checks in progress, in the current fixed window */
@@ -68,31 +69,6 @@ export class AuthAttemptLimiter {
         await this.countShared(ip);
       },
     };
-  }
-
-  /**
-   * For a check that cannot be made synchronous (the OAuth consent page): 429 when `ip` has no
-   * failure left. Counting happens afterwards, with `recordFailure`; prefer `reserve`.
-   */
-  check(ip: string): void {
-    const window = this.windows.get(ip);
-    const now = Date.now();
-    if (window !== undefined && window.resetAt > now && window.used >= this.options.points) {
-      this.options.onRefused?.();
-      throw tooManyFailures(window.resetAt - now);
-    }
-  }
-
-  /** Counts one failure of a `check`ed attempt. */
-  async recordFailure(ip: string): Promise<void> {
-    const now = Date.now();
-    let window = this.windows.get(ip);
-    if (window === undefined || window.resetAt <= now) {
-      window = { used: 0, resetAt: now + this.windowMs };
-      this.windows.set(ip, window);
-    }
-    window.used += 1;
-    await this.countShared(ip);
   }
 
   private async countShared(ip: string): Promise<void> {

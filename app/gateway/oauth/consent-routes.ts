@@ -8,6 +8,7 @@ import type { RecordAudit } from "../audit/audit-recorder.js";
 import { matchesHash, type PepperRing } from "../keys/hashing.js";
 import type { KeyService } from "../keys/key-service.js";
 import type { AuthAttemptLimiter } from "../middleware/auth-attempts.js";
+import { clientAddress } from "../middleware/client-address.js";
 import { OAUTH_PREFIX } from "./authorization-server.js";
 import { CONSENT_CSP, renderConsentPage, renderConsentProblem, type ConsentView } from "./consent-page.js";
 import { accountIdOf, matchedFingerprint } from "./key-account.js";
@@ -74,9 +75,16 @@ export function consentRoutes(deps: ConsentRoutesDeps): Router {
       await finish(ctx, { error: "access_denied", error_description: "The key holder denied the request" });
       return;
     }
-    await deps.failures.check(ctx.ip);
+    // Reserved before the key is looked at and refunded on success, like every credential check;
+    // here the reservation spans the key lookup (a person submits this form, not a client in a loop).
+    const attempt = deps.failures.reserve(clientAddress(ctx));
     const apiKey = (form.get("api_key") ?? "").trim();
-    const account = await verifyKey(ctx, apiKey, clientId);
+    const account = await verifyKey(ctx, apiKey, clientId).catch((err: unknown) => {
+      attempt.succeeded(); // not a guess: the key could not be checked (the store failed)
+      throw err;
+    });
+    if (account) attempt.succeeded();
+    else await attempt.failed();
     if (!account) {
       await showPage(ctx, interaction, 401, "That API key was not accepted. Check it and try again.");
       return;
@@ -131,7 +139,6 @@ export function consentRoutes(deps: ConsentRoutesDeps): Router {
   /** The key's id and the secret it used, or null (counted, audited) when it is not accepted. */
   async function verifyKey(ctx: Context, apiKey: string, clientId: string) {
     const refuse = async (reason: string, target: string | null) => {
-      await deps.failures.recordFailure(ctx.ip);
       await deps.audit(ctx, {
         action: "auth.failure",
         actor: "anonymous",

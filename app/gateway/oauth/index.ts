@@ -7,6 +7,7 @@ import type { RecordAudit } from "../audit/audit-recorder.js";
 import type { PepperRing } from "../keys/hashing.js";
 import type { KeyService } from "../keys/key-service.js";
 import type { AuthAttemptLimiter } from "../middleware/auth-attempts.js";
+import { clientAddress } from "../middleware/client-address.js";
 import type { RecordStore } from "../store/types.js";
 import { createAuthorizationServer, OAUTH_PREFIX } from "./authorization-server.js";
 import { consentRoutes } from "./consent-routes.js";
@@ -117,7 +118,7 @@ export async function createGatewayOAuth(
       (path.startsWith(`${OAUTH_PREFIX}/`) && !path.startsWith(`${OAUTH_PREFIX}/consent/`));
     if (!ours) return next();
     if (ctx.method === "POST" && path === `${OAUTH_PREFIX}/register`)
-      await limitRegistration(deps.registrationLimiter, ctx.ip);
+      await limitRegistration(deps.registrationLimiter, clientAddress(ctx));
     // oidc-provider is a Koa app of its own: it reads the request and writes the response itself.
     ctx.respond = false;
     await handleByProvider(ctx.req, ctx.res);

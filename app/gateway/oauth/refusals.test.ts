@@ -237,6 +237,38 @@ describe("OAuth at the Gateway refuses", { timeout: 60_000 }, () => {
       expect(JSON.stringify(audit.body)).toContain("oauth.consent");
     });
 
+    it("parallel key guesses past the per-address failure budget: reserved before each check, so at most the budget is tried", async () => {
+      const guarded = await startOAuthGateway({ AUTH_FAILURES_PER_MINUTE_PER_IP: "3" });
+      try {
+        const guardedClient = await RawOAuthClient.register(guarded.url, REDIRECT);
+        const pages = await Promise.all(
+          Array.from({ length: 8 }, async () => {
+            const browser = new ConsentBrowser(REDIRECT);
+            const page = await browser.follow(guardedClient.authorizationUrl(pkcePair()));
+            return { browser, page, form: consentFormOf(page.text, page.url) };
+          }),
+        );
+        const answers = await Promise.all(
+          pages.map(({ browser, page, form }, i) =>
+            browser.follow(form.action, {
+              method: "POST",
+              origin: new URL(page.url).origin,
+              form: {
+                csrf: form.csrf,
+                api_key: `cq_${"a".repeat(12)}_${String(i).repeat(43)}`,
+                decision: "approve",
+              },
+            }),
+          ),
+        );
+        const statuses = answers.map((a) => a.res.status).sort();
+        expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+        expect(statuses.filter((s) => s === 429)).toHaveLength(5);
+      } finally {
+        await guarded.close();
+      }
+    });
+
     it("the admin key, which has no Core to act for", async () => {
       const { browser, page, form } = await openConsent();
       const answer = await browser.follow(form.action, {
