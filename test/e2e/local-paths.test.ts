@@ -58,6 +58,19 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
   const exited = new Promise((r) => child.once("exit", r));
   process.kill(-child.pid!, "SIGTERM");
   await exited;
+  // make exits before the services it started have finished shutting down (and writing their
+  // last state under .data/): wait until nothing of its process group is left.
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && groupAlive(child.pid!)) await new Promise((r) => setTimeout(r, 50));
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function waitFor(what: string, probe: () => Promise<boolean> | boolean, log: () => string) {
