@@ -1,8 +1,8 @@
 import { ConfigError, readEnvironment } from "../common/config.js";
 import { onShutdownSignal } from "../common/http.js";
-import { createLogger } from "../common/logger.js";
 import { describeListenError } from "../common/startup.js";
 import { loadGatewayConfig, type GatewayConfig } from "./config.js";
+import { createGatewayLogger } from "./logger.js";
 import { createGateway } from "./server.js";
 
 /**
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) return fail(err.message, 2);
     throw err;
   }
-  const logger = createLogger({ name: "gateway", level: config.logLevel, asyncStdout: true });
+  const logger = createGatewayLogger(config.logLevel);
   const gateway = await createGateway(config, { logger });
   let url: string;
   try {
@@ -34,6 +34,8 @@ async function main(): Promise<void> {
     return fail(`could not start: ${describeListenError(err, target)}`, 1);
   }
   logger.info({ url, store: config.store, rate_limit_store: config.rateLimitStore }, "gateway listening");
+  // Now, not at the next periodic flush: whoever started the Gateway may be waiting for this line.
+  logger.flush();
   onShutdownSignal(logger, () => gateway.close());
 }
 

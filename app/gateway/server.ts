@@ -3,7 +3,6 @@ import type { AddressInfo } from "node:net";
 import Koa from "koa";
 import compress from "koa-compress";
 import { closeServer, requestId } from "../common/http.js";
-import { createLogger } from "../common/logger.js";
 import { errorHandler } from "../common/problem-details.js";
 import { createCoreStatus } from "./admin/core-status.js";
 import { createAdminRouter } from "./admin/routes.js";
@@ -13,6 +12,7 @@ import type { GatewayConfig } from "./config.js";
 import { buildDefaultDeps, type GatewayDeps } from "./deps.js";
 import { KeyService } from "./keys/key-service.js";
 import { UsageTracker } from "./keys/usage.js";
+import { createGatewayLogger } from "./logger.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { AuthAttemptLimiter } from "./middleware/auth-attempts.js";
 import { authenticate } from "./middleware/authenticate.js";
@@ -52,7 +52,7 @@ export async function createGateway(
   config: GatewayConfig,
   given: Partial<GatewayDeps> = {},
 ): Promise<Gateway> {
-  const logger = given.logger ?? createLogger({ name: "gateway", level: config.logLevel, asyncStdout: true });
+  const logger = given.logger ?? createGatewayLogger(config.logLevel);
   const now = given.now ?? Date.now;
   const metrics = given.metrics ?? createGatewayMetrics({ defaultMetrics: true });
   const deps = { ...(await buildDefaultDeps(config, given, logger, metrics)), logger, now, metrics };
