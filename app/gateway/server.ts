@@ -27,7 +27,7 @@ import { createKeyRateLimiter } from "./rate-limit/limiters.js";
 import { TunnelRegistry } from "./registry/tunnel-registry.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { auditRoutes } from "./routes/audit.js";
-import { filesProxyRoutes } from "./routes/files-proxy.js";
+import { filesProxy } from "./routes/files-proxy.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { actionsDocumentRoutes } from "./routes/actions-openapi.js";
@@ -170,6 +170,8 @@ export async function createGateway(
   app.use(compress({ threshold: 1024 }));
   app.use(jsonNotFound());
   if (oauth) app.use(oauth.challenge).use(oauth.authorizationServer);
+  const proxied = filesProxy({ tunnels, forward: deps.forward, authenticated, admission });
+  app.use(proxied.fastPath);
   const routers = [
     healthRoutes({ version: GATEWAY_VERSION }),
     actionsDocumentRoutes({ publicUrl: config.publicUrl }),
@@ -182,7 +184,7 @@ export async function createGateway(
       authenticated,
       maxJsonBodyBytes: config.maxJsonBodyBytes,
     }),
-    filesProxyRoutes({ tunnels, forward: deps.forward, authenticated, admission }),
+    proxied.router,
     auditRoutes({ sink: deps.auditSink, authenticated }),
     metricsRoutes({ registry: metrics.registry, authenticated }),
     createAdminRouter({

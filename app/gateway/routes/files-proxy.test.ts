@@ -58,6 +58,21 @@ describe("proxy to the caller's Core", () => {
     expect(res.headers.get("ratelimit-limit")).toBe("60");
   });
 
+  it("answers other spellings of a route (case, trailing slash) exactly as the route itself", async () => {
+    const exact = await gw.call("GET", "/files/structure?depth=2", { key: user.api_key });
+    const headerNames = (res: typeof exact) => [...res.headers.keys()].filter((n) => n !== "date").sort();
+    for (const spelling of ["/FILES/Structure?depth=2", "/files/structure/?depth=2"]) {
+      const res = await gw.call("GET", spelling, { key: user.api_key });
+      expect(res.status).toBe(exact.status);
+      expect(res.body).toEqual(exact.body);
+      expect(core.received.at(-1)!.url).toBe("/files/structure?depth=2");
+      expect(headerNames(res)).toEqual(headerNames(exact));
+      expect(res.headers.get("vary")).toBe(exact.headers.get("vary"));
+    }
+    const metrics = await gw.call("GET", "/metrics", { key: gw.adminKey });
+    expect(metrics.text).toMatch(/route="\/files\/structure",method="GET",status="200"/);
+  });
+
   it("forwards POST /files/content with its body and GET /files/search with its query", async () => {
     const content = await gw.call("POST", "/files/content", {
       key: user.api_key,

@@ -1,5 +1,6 @@
 import { Router } from "@koa/router";
-import type { Context, Middleware } from "koa";
+import compose from "koa-compose";
+import type { Context, Middleware, Next } from "koa";
 import { ForbiddenError, ServiceUnavailableError } from "../../common/errors.js";
 import { principalOf } from "../middleware/authenticate.js";
 import type { ProxyAdmission } from "../proxy/admission.js";
@@ -32,32 +33,57 @@ export const PROXIED_ROUTES = [
 
 export type ProxiedPath = (typeof PROXIED_ROUTES)[number][1];
 
-export function filesProxyRoutes(deps: FilesProxyRoutesDeps): Router {
+export interface FilesProxy {
+  /** the proxied routes, matched as every other route is (case-insensitive, trailing slash) */
+  router: Router;
+  /**
+   * Mounted just before the routers: a request spelled exactly as a `/files/*` route (the usual
+   * case, and the hot path) runs that route's own middleware — the same authentication, rate
+   * limit and forwarding — without being matched against every router in turn. Any other
+   * spelling goes on to the router. (`/mcp` always does: OAuth's challenge wraps it.)
+   */
+  fastPath: Middleware;
+}
+
+export function filesProxy(deps: FilesProxyRoutesDeps): FilesProxy {
   const router = new Router();
-  const toCore =
-    (path: ProxiedPath): Middleware =>
-    async (ctx) => {
-      const principal = principalOf(ctx);
-      if (principal.isAdmin)
-        throw new ForbiddenError("The admin key has no Core; use the API key the Core registered with");
-      const target = await deps.tunnels.target(principal.keyId);
-      if (!target) {
-        throw new ServiceUnavailableError(
-          "No Core is registered for this API key: start the Core with this key so it registers its tunnel URL",
-        );
-      }
-      const release = deps.admission.admit(principal.keyId);
-      // Held until the answer has gone out (a streamed one included), or the caller left.
-      ctx.res.once("close", release);
-      try {
-        await deps.forward(ctx, target, path);
-      } catch (err) {
-        release();
-        // The Core may have registered again (new URL or token) through another Gateway instance.
-        if ((err as { status?: number }).status === 502) deps.tunnels.invalidate(principal.keyId);
-        throw err;
-      }
-    };
-  for (const [method, path] of PROXIED_ROUTES) router[method](path, ...deps.authenticated, toCore(path));
-  return router;
+  const exact = new Map<string, Middleware>();
+  for (const [method, path] of PROXIED_ROUTES) {
+    const chain = [...deps.authenticated, toCore(deps, path)];
+    router[method](path, ...chain);
+    if (path.startsWith("/files/")) exact.set(`${method.toUpperCase()} ${path}`, compose(chain));
+  }
+  const fastPath = (ctx: Context, next: Next) => {
+    const route = exact.get(`${ctx.method} ${ctx.path}`);
+    if (route === undefined) return next();
+    // What the router would have recorded: metrics and the request log name the route by it.
+    (ctx as Context & { _matchedRoute?: string })._matchedRoute = ctx.path;
+    return route(ctx, next);
+  };
+  return { router, fastPath };
+}
+
+function toCore(deps: FilesProxyRoutesDeps, path: ProxiedPath): Middleware {
+  return async (ctx) => {
+    const principal = principalOf(ctx);
+    if (principal.isAdmin)
+      throw new ForbiddenError("The admin key has no Core; use the API key the Core registered with");
+    const target = await deps.tunnels.target(principal.keyId);
+    if (!target) {
+      throw new ServiceUnavailableError(
+        "No Core is registered for this API key: start the Core with this key so it registers its tunnel URL",
+      );
+    }
+    const release = deps.admission.admit(principal.keyId);
+    // Held until the answer has gone out (a streamed one included), or the caller left.
+    ctx.res.once("close", release);
+    try {
+      await deps.forward(ctx, target, path);
+    } catch (err) {
+      release();
+      // The Core may have registered again (new URL or token) through another Gateway instance.
+      if ((err as { status?: number }).status === 502) deps.tunnels.invalidate(principal.keyId);
+      throw err;
+    }
+  };
 }
