@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "../../common/logger.js";
-import type { RetryPolicy } from "../store/aws-retry.js";
 import type { StoreBackend } from "../store/record-store.js";
 import { createS3Client } from "../store/s3-client.js";
 import type { AuditSink } from "../store/types.js";
@@ -11,7 +10,6 @@ import { S3AuditSink } from "./s3-audit-sink.js";
 export interface AuditSinkDeps {
   logger?: Logger;
   s3Client?: S3Client;
-  retry?: RetryPolicy;
   /** secrets a record must never contain: e.g. `() => [secrets.current().adminApiKey]` */
   secrets?: () => Iterable<string>;
 }
@@ -34,6 +32,5 @@ export function createAuditSink(backend: StoreBackend, deps: AuditSinkDeps = {})
     prefix: backend.prefix,
     kmsKeyId: backend.kmsKeyId,
     secrets: deps.secrets,
-    retry: deps.retry,
   });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { listObjectPages, withAwsRetries, type RetryPolicy } from "../store/aws-retry.js";
+import { callAws, listObjectPages } from "../store/aws-retry.js";
 import type { AuditRecord, AuditSink } from "../store/types.js";
 import {
   auditRecordSchema,
@@ -20,7 +20,6 @@ export interface S3AuditSinkOptions {
   prefix?: string;
   kmsKeyId?: string;
   secrets?: () => Iterable<string>;
-  retry?: RetryPolicy;
   /** most objects one query reads before it stops (default 2000): keeps /audit bounded */
   maxScan?: number;
 }
@@ -49,7 +48,7 @@ export class S3AuditSink implements AuditSink {
     assertNoSecretInAuditRecord(valid, this.options.secrets?.() ?? []);
     const iso = new Date(valid.time).toISOString();
     const key = `${this.root}${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${iso}-${randomUUID()}.json`;
-    await withAwsRetries(
+    await callAws(
       () =>
         this.options.client.send(
           new PutObjectCommand({
@@ -62,7 +61,7 @@ export class S3AuditSink implements AuditSink {
               : {}),
           }),
         ),
-      { policy: this.options.retry, what: WHAT },
+      { what: WHAT },
     );
   }
 
@@ -130,20 +129,20 @@ export class S3AuditSink implements AuditSink {
     const pages = listObjectPages(
       this.options.client,
       { Bucket: this.options.bucket, Prefix: prefix, Delimiter: delimiter },
-      { policy: this.options.retry, what: WHAT },
+      { what: WHAT },
     );
     for await (const page of pages) onPage(page);
   }
 
   private async read(key: string): Promise<AuditRecord | undefined> {
-    const text = await withAwsRetries(
+    const text = await callAws(
       async () => {
         const object = await this.options.client.send(
           new GetObjectCommand({ Bucket: this.options.bucket, Key: key }),
         );
         return (await object.Body?.transformToString("utf8")) ?? "";
       },
-      { policy: this.options.retry, what: WHAT },
+      { what: WHAT },
     );
     try {
       const parsed = auditRecordSchema.safeParse(JSON.parse(text));

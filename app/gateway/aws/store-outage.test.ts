@@ -19,10 +19,9 @@ describe("Gateway on S3 when S3 goes away and comes back", () => {
     proxy = await startLoopbackProxy(motoEndpoint());
     // The record store reaches S3 through a proxy the test can switch off; the audit sink goes direct.
     const store = new S3RecordStore({
-      client: testS3Client(proxy.url),
+      client: testS3Client(proxy.url, { attempts: 2, baseMs: 10, capMs: 20 }),
       bucket,
       prefix: `${uniqueName("gw")}/`,
-      retry: { attempts: 2, baseMs: 10, capMs: 20 },
     });
     gw = await startTestGateway(
       { ...awsTestEnv(), STORE: "s3", S3_BUCKET: bucket, KEY_CACHE_TTL_SECONDS: "300" },

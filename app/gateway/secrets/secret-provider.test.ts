@@ -211,12 +211,11 @@ describe("secrets from Secrets Manager", () => {
     });
     const proxy = await startLoopbackProxy(motoEndpoint());
     try {
-      const viaProxy = createSecretsManagerClient({ endpoint: proxy.url });
-      const retry = { attempts: 2, baseMs: 10, capMs: 20 };
-      const provider = await createSecretProvider(
-        { ADMIN_SECRET_ID: id },
-        { secretsClient: viaProxy, retry },
-      );
+      const viaProxy = createSecretsManagerClient({
+        endpoint: proxy.url,
+        retry: { attempts: 2, baseMs: 10, capMs: 20 },
+      });
+      const provider = await createSecretProvider({ ADMIN_SECRET_ID: id }, { secretsClient: viaProxy });
       providers.push(provider);
       await proxy.stop();
       await expect(provider.refresh()).rejects.toBeInstanceOf(StoreUnavailableError);

@@ -4,7 +4,7 @@ import {
   type SecretsManagerClient as SecretsClient,
 } from "@aws-sdk/client-secrets-manager";
 import type { Logger } from "../../common/logger.js";
-import { awsErrorCode, withAwsRetries, type RetryPolicy } from "../store/aws-retry.js";
+import { awsErrorCode, callAws, sdkRetrySettings, type RetryPolicy } from "../store/aws-retry.js";
 import { StoreUnavailableError } from "../store/errors.js";
 import { MIN_SECRET_LENGTH, parseGatewaySecret, SecretConfigError } from "./gateway-secret-schema.js";
 
@@ -47,7 +47,6 @@ export interface SecretProviderDeps {
   secretsClient?: SecretsClient;
   logger?: Logger;
   refreshIntervalMs?: number;
-  retry?: RetryPolicy;
   now?: () => Date;
   /** runs `task` every `ms`, returns a cancel function (tests pass a manual scheduler) */
   scheduleEvery?: (task: () => void, ms: number) => () => void;
@@ -140,14 +139,10 @@ function secretsManagerLoader(
   return async () => {
     let secretString: string | undefined;
     try {
-      const result = await withAwsRetries(
-        () => client.send(new GetSecretValueCommand({ SecretId: secretId })),
-        {
-          policy: deps.retry,
-          what: "Secrets Manager",
-          isFinal: (err) => !isTransient(err),
-        },
-      );
+      const result = await callAws(() => client.send(new GetSecretValueCommand({ SecretId: secretId })), {
+        what: "Secrets Manager",
+        isFinal: (err) => !isTransient(err),
+      });
       secretString = result.SecretString;
     } catch (err) {
       throw describeReadFailure(secretId, err);
@@ -163,13 +158,14 @@ function secretsManagerLoader(
   };
 }
 
+/** A Secrets Manager client retrying with the SDK's standard strategy (store/aws-retry.ts). */
 export function createSecretsManagerClient(
-  options: { region?: string; endpoint?: string } = {},
+  options: { region?: string; endpoint?: string; retry?: RetryPolicy } = {},
 ): SecretsManagerClient {
   return new SecretsManagerClient({
     region: options.region ?? "us-east-1",
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    maxAttempts: 1,
+    ...sdkRetrySettings(options.retry),
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
   });
 }

@@ -1,44 +1,49 @@
 import {
-  ListObjectsV2Command,
+  paginateListObjectsV2,
   type ListObjectsV2CommandInput,
   type ListObjectsV2CommandOutput,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { backoffDelay, sleep } from "../../common/backoff.js";
+import { ConfiguredRetryStrategy } from "@smithy/core/retry";
+import { backoffDelay } from "../../common/backoff.js";
 import { StoreUnavailableError } from "./errors.js";
 
-/** How hard to try an AWS call before answering 503. The defaults bound a call to ~4 s of waiting. */
+/**
+ * How hard an AWS client tries a call before it fails: attempts in all, and the capped
+ * exponential backoff with full jitter between them. The defaults bound a call to ~4 s of waiting.
+ */
 export interface RetryPolicy {
   attempts: number;
   baseMs: number;
   capMs: number;
-  random?: () => number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 4, baseMs: 100, capMs: 2_000 };
 
-const THROTTLING_CODES = new Set([
-  "SlowDown",
-  "Throttling",
-  "ThrottlingException",
-  "ThrottledException",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "ProvisionedThroughputExceededException",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "ServiceUnavailable",
-  "InternalError",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "TimeoutError",
-]);
+/**
+ * Client settings that let the AWS SDK retry: its standard retry strategy decides what is worth
+ * another try (no answer at all, 5xx, 429, throttling codes; never 404 or 412) and keeps a retry
+ * quota, so a long outage does not multiply every call by `attempts`; `policy` sets the tries and
+ * the backoff between them.
+ */
+export function sdkRetrySettings(policy: RetryPolicy = DEFAULT_RETRY_POLICY): {
+  maxAttempts: number;
+  retryStrategy: ConfiguredRetryStrategy;
+} {
+  return {
+    maxAttempts: policy.attempts,
+    // The strategy counts attempts from 1; the first retry waits up to `baseMs`.
+    retryStrategy: new ConfiguredRetryStrategy(policy.attempts, (attempt) =>
+      backoffDelay(attempt - 1, policy.baseMs, policy.capMs),
+    ),
+  };
+}
 
 interface AwsLikeError {
   name?: string;
   code?: string;
   Code?: string;
-  $metadata?: { httpStatusCode?: number };
+  $metadata?: { httpStatusCode?: number; attempts?: number };
 }
 
 /** The HTTP status of an AWS SDK error, or undefined when the request never got an answer. */
@@ -51,55 +56,40 @@ export function awsErrorCode(err: unknown): string | undefined {
   return e?.Code ?? e?.code ?? e?.name;
 }
 
-/**
- * Worth another try: no HTTP answer at all (refused, reset, DNS, timeout), 5xx, 429, or a
- * throttling code. 4xx answers (denied, missing bucket, failed precondition) are final.
- */
-export function isRetryableAwsError(err: unknown): boolean {
-  const status = awsStatus(err);
-  const code = awsErrorCode(err);
-  if (code !== undefined && THROTTLING_CODES.has(code)) return true;
-  if (status === undefined) return true;
-  return status >= 500 || status === 429;
+/** How many attempts the SDK made for a call that ended with this result or error. */
+export function awsAttempts(resultOrError: unknown): number {
+  return (resultOrError as AwsLikeError | undefined)?.$metadata?.attempts ?? 1;
 }
 
 /**
- * Runs `call` with capped exponential backoff and full jitter on retryable errors. `isFinal`
- * lets the caller pass through errors it handles itself (404, 412). Anything else that fails
- * ends as StoreUnavailableError, with the AWS error kept as `cause` for the logs.
+ * Runs one AWS SDK call (the client retries it, see {@link sdkRetrySettings}). `isFinal` lets
+ * the caller pass through errors it handles itself (404, 412); anything else that fails ends as
+ * StoreUnavailableError (503), with the AWS error kept as `cause` for the logs.
  */
-export async function withAwsRetries<T>(
-  call: (attempt: number) => Promise<T>,
-  options: { policy?: RetryPolicy; isFinal?: (err: unknown) => boolean; what?: string } = {},
+export async function callAws<T>(
+  call: () => Promise<T>,
+  options: { isFinal?: (err: unknown) => boolean; what?: string } = {},
 ): Promise<T> {
-  const policy = options.policy ?? DEFAULT_RETRY_POLICY;
-  const message = `${options.what ?? "Key storage"} is unavailable, try again shortly`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call(attempt);
-    } catch (err) {
-      if (options.isFinal?.(err)) throw err;
-      if (!isRetryableAwsError(err) || attempt + 1 >= policy.attempts) {
-        throw new StoreUnavailableError(message, { cause: err });
-      }
-      await sleep(backoffDelay(attempt, policy.baseMs, policy.capMs, policy.random));
-    }
+  try {
+    return await call();
+  } catch (err) {
+    if (options.isFinal?.(err)) throw err;
+    throw new StoreUnavailableError(`${options.what ?? "Key storage"} is unavailable, try again shortly`, {
+      cause: err,
+    });
   }
 }
 
-/** Every page of a ListObjectsV2 listing, each page's request retried as {@link withAwsRetries} does. */
+/** Every page of a ListObjectsV2 listing (the SDK's paginator); a failed page as {@link callAws}. */
 export async function* listObjectPages(
   client: S3Client,
   input: Omit<ListObjectsV2CommandInput, "ContinuationToken">,
-  options: { policy?: RetryPolicy; what?: string } = {},
+  options: { what?: string } = {},
 ): AsyncGenerator<ListObjectsV2CommandOutput> {
-  let token: string | undefined;
-  do {
-    const page = await withAwsRetries(
-      () => client.send(new ListObjectsV2Command({ ...input, ContinuationToken: token })),
-      options,
-    );
-    yield page;
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  const pages = paginateListObjectsV2({ client, pageSize: input.MaxKeys }, input)[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await callAws(() => pages.next(), options);
+    if (next.done) return;
+    yield next.value;
+  }
 }

@@ -1,7 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { backoffDelay, sleep } from "../../common/backoff.js";
 import type { Logger } from "../../common/logger.js";
-import type { RetryPolicy } from "./aws-retry.js";
 import { PreconditionFailedError } from "./errors.js";
 import { FileRecordStore } from "./file-store.js";
 import { createS3Client } from "./s3-client.js";
@@ -20,7 +19,6 @@ export interface RecordStoreDeps {
   logger?: Logger;
   /** injected S3 client; made from the backend's region and endpoint when absent */
   s3Client?: S3Client;
-  retry?: RetryPolicy;
 }
 
 /** Chooses the backend once, at start-up, from configuration. */
@@ -31,7 +29,6 @@ export function createRecordStore(backend: StoreBackend, deps: RecordStoreDeps =
     bucket: backend.bucket,
     prefix: backend.prefix,
     kmsKeyId: backend.kmsKeyId,
-    retry: deps.retry,
     logger: deps.logger,
   });
 }

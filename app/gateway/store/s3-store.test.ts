@@ -64,7 +64,7 @@ describe("S3RecordStore when S3 is unreachable or throttling", () => {
   beforeAll(async () => {
     bucket = await createTestBucket(client, "cq-outage");
     proxy = await startLoopbackProxy(motoEndpoint());
-    store = new S3RecordStore({ client: testS3Client(proxy.url), bucket, retry: fastRetry });
+    store = new S3RecordStore({ client: testS3Client(proxy.url, fastRetry), bucket });
   });
   afterAll(async () => proxy?.close());
 

@@ -9,7 +9,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { Logger } from "../../common/logger.js";
-import { awsErrorCode, awsStatus, listObjectPages, withAwsRetries, type RetryPolicy } from "./aws-retry.js";
+import { awsAttempts, awsErrorCode, awsStatus, callAws, listObjectPages } from "./aws-retry.js";
 import { CorruptRecordError, PreconditionFailedError, StoreUnavailableError } from "./errors.js";
 import { assertKindAndId, assertRecordKind, recordIdFromFileName } from "./record-id.js";
 import { parseRecord } from "./file-store.js";
@@ -22,7 +22,6 @@ export interface S3RecordStoreOptions {
   prefix?: string;
   /** KMS_KEY_ID: every put is SSE-KMS with this key; without it the bucket default applies */
   kmsKeyId?: string;
-  retry?: RetryPolicy;
   logger?: Logger;
   /** objects per ListObjectsV2 page (S3's maximum and default: 1000); tests page with less */
   listPageSize?: number;
@@ -36,8 +35,8 @@ const LIST_CONCURRENCY = 8;
 /**
  * RecordStore over S3: one object per record at `<prefix><kind>/<id>.json`, SSE-KMS, optimistic
  * concurrency with `If-Match` / `If-None-Match: *` (412 → PreconditionFailedError). A put is one
- * PutObject, so a record is never half-written. Network errors, 5xx and throttling are retried
- * with capped backoff and jitter, then surface as StoreUnavailableError (503).
+ * PutObject, so a record is never half-written. The client retries network errors, 5xx and
+ * throttling (s3-client.ts); what still fails surfaces as StoreUnavailableError (503).
  */
 export class S3RecordStore implements RecordStore {
   readonly backend = "s3" as const;
@@ -94,23 +93,18 @@ export class S3RecordStore implements RecordStore {
       ...(options.ifMatch !== undefined ? { IfMatch: options.ifMatch } : {}),
       ...(options.ifNoneMatch ? { IfNoneMatch: "*" } : {}),
     };
-    let retried = false;
     try {
-      return await withAwsRetries(
-        async (attempt) => {
-          retried = attempt > 0;
-          const result = await this.options.client.send(new PutObjectCommand(input));
-          return result.ETag ?? "";
-        },
-        { policy: this.options.retry, isFinal: (err) => isPreconditionFailure(err) || isNotFound(err) },
-      );
+      const result = await callAws(() => this.options.client.send(new PutObjectCommand(input)), {
+        isFinal: (err) => isPreconditionFailure(err) || isNotFound(err),
+      });
+      return result.ETag ?? "";
     } catch (err) {
       // S3 answers an If-Match on a missing object with 404: the condition failed all the same.
       const lost = isPreconditionFailure(err) || (options.ifMatch !== undefined && isNotFound(err));
       if (!lost) throw isNotFound(err) ? new StoreUnavailableError(undefined, { cause: err }) : err;
-      // A retried conditional put may fail only because an earlier attempt of this very write
-      // landed (its answer was lost): then the stored object carries our write id.
-      if (retried) {
+      // A conditional put the SDK retried may fail only because an earlier attempt of this very
+      // write landed (its answer was lost): then the stored object carries our write id.
+      if (awsAttempts(err) > 1) {
         const etag = await this.etagIfWrittenBy(key, writeId);
         if (etag !== undefined) return etag;
       }
@@ -120,9 +114,9 @@ export class S3RecordStore implements RecordStore {
 
   private async etagIfWrittenBy(key: string, writeId: string): Promise<string | undefined> {
     try {
-      const head = await withAwsRetries(
+      const head = await callAws(
         () => this.options.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key })),
-        { policy: this.options.retry, isFinal: isNotFound },
+        { isFinal: isNotFound },
       );
       return head.Metadata?.[WRITE_ID] === writeId ? head.ETag : undefined;
     } catch (err) {
@@ -133,32 +127,25 @@ export class S3RecordStore implements RecordStore {
 
   async delete(kind: RecordKind, id: string): Promise<void> {
     assertKindAndId(kind, id);
-    await withAwsRetries(
-      () =>
-        this.options.client.send(
-          new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(kind, id) }),
-        ),
-      { policy: this.options.retry },
+    await callAws(() =>
+      this.options.client.send(
+        new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(kind, id) }),
+      ),
     );
   }
 
   async ping(): Promise<void> {
-    await withAwsRetries(
-      () => this.options.client.send(new HeadBucketCommand({ Bucket: this.options.bucket })),
-      {
-        policy: this.options.retry,
-      },
-    );
+    await callAws(() => this.options.client.send(new HeadBucketCommand({ Bucket: this.options.bucket })));
   }
 
   private async listIds(kind: RecordKind): Promise<string[]> {
     const ids: string[] = [];
     const listPrefix = `${this.prefix}${kind}/`;
-    const pages = listObjectPages(
-      this.options.client,
-      { Bucket: this.options.bucket, Prefix: listPrefix, MaxKeys: this.options.listPageSize },
-      { policy: this.options.retry },
-    );
+    const pages = listObjectPages(this.options.client, {
+      Bucket: this.options.bucket,
+      Prefix: listPrefix,
+      MaxKeys: this.options.listPageSize,
+    });
     for await (const page of pages) {
       for (const object of page.Contents ?? []) {
         const name = object.Key?.slice(listPrefix.length) ?? "";
@@ -171,7 +158,7 @@ export class S3RecordStore implements RecordStore {
 
   private async getObject(key: string): Promise<{ body: string; etag: string } | null> {
     try {
-      return await withAwsRetries(
+      return await callAws(
         async () => {
           const result = await this.options.client.send(
             new GetObjectCommand({ Bucket: this.options.bucket, Key: key }),
@@ -179,7 +166,7 @@ export class S3RecordStore implements RecordStore {
           const body = (await result.Body?.transformToString("utf8")) ?? "";
           return { body, etag: result.ETag ?? "" };
         },
-        { policy: this.options.retry, isFinal: isNotFound },
+        { isFinal: isNotFound },
       );
     } catch (err) {
       if (isNotFound(err)) return null;

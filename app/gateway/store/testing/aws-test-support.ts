@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { awsTestEnv } from "../../../../test/support/moto.js";
+import type { RetryPolicy } from "../aws-retry.js";
 import { createS3Client } from "../s3-client.js";
 
 export function uniqueName(prefix: string): string {
@@ -16,8 +17,8 @@ export function motoEndpoint(): string {
   return awsTestEnv().AWS_ENDPOINT_URL!;
 }
 
-export function testS3Client(endpoint = motoEndpoint()): S3Client {
-  return createS3Client({ endpoint, region: "us-east-1" });
+export function testS3Client(endpoint = motoEndpoint(), retry?: RetryPolicy): S3Client {
+  return createS3Client({ endpoint, region: "us-east-1", retry });
 }
 
 export function testKmsClient(endpoint = motoEndpoint()): KMSClient {
