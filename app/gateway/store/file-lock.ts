@@ -1,122 +1,57 @@
-import { open, readFile, stat, unlink } from "node:fs/promises";
-import { hostname } from "node:os";
-import { backoffDelay, sleep } from "../../common/backoff.js";
+import lockfile from "proper-lockfile";
 import { StoreUnavailableError } from "./errors.js";
 
 /**
- * Cross-process exclusive lock on one record, for several Gateway processes sharing a DATA_DIR.
- *
- * The lock is a file created with O_EXCL ("wx"): creation is atomic, so one process wins. It
- * holds `{pid, host, time}`. A lock is stale when its owner on this host is dead (kill -9) or it
- * is older than `staleMs` (locks are held for milliseconds). Breaking a stale lock happens under
- * a second O_EXCL "breaker" file and re-checks the lock's content first, so two processes that
- * both saw the same stale lock cannot delete a fresh lock taken in between.
+ * Cross-process exclusive lock on one record, for several Gateway processes sharing a DATA_DIR:
+ * proper-lockfile's lock, a directory made with mkdir (atomic, so one process wins) whose mtime
+ * its holder refreshes while it holds it. A lock whose mtime is older than `staleMs` belongs to
+ * a process that died (kill -9) or hung, and is taken over.
  */
 export interface FileLockOptions {
+  /** a lock not refreshed for this long is stale (default 30 s; proper-lockfile's minimum is 2 s) */
   staleMs?: number;
-  /** give up (StoreUnavailableError) after waiting this long */
+  /** give up (StoreUnavailableError) after waiting this long (up to twice, see RETRY_PAUSE_MS) */
   timeoutMs?: number;
 }
 
-interface LockOwner {
-  pid: number;
-  host: string;
-  time: number;
-}
-
-const HOST = hostname();
+/** Pause between two tries to take a held lock, randomised up to twice this (locks are held for ms). */
+const RETRY_PAUSE_MS = 5;
 
 export async function withFileLock<T>(
   lockPath: string,
   options: FileLockOptions,
   fn: () => Promise<T>,
 ): Promise<T> {
-  await acquire(lockPath, options.staleMs ?? 30_000, options.timeoutMs ?? 15_000);
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(lockPath, {
+      lockfilePath: lockPath,
+      realpath: false, // the record itself may not exist yet
+      stale: options.staleMs ?? 30_000,
+      // Enough tries to wait `timeoutMs`; randomised pauses (up to twice that in all) keep
+      // processes that met on a lock from retrying in lockstep.
+      retries: {
+        retries: Math.ceil(timeoutMs / RETRY_PAUSE_MS),
+        factor: 1,
+        minTimeout: RETRY_PAUSE_MS,
+        maxTimeout: RETRY_PAUSE_MS,
+        randomize: true,
+      },
+      // The default throws from a timer (a crash) when another process took over a lock this
+      // one held past `staleMs` (a stalled event loop); the write under it finishes regardless,
+      // as it would under a lock broken for age.
+      onCompromised: () => undefined,
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ELOCKED") {
+      throw new StoreUnavailableError("Key storage is busy (a record lock is held), try again shortly");
+    }
+    throw err;
+  }
   try {
     return await fn();
   } finally {
-    await unlink(lockPath).catch(() => undefined);
-  }
-}
-
-async function acquire(lockPath: string, staleMs: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let attempt = 0; ; attempt++) {
-    if (await tryCreate(lockPath)) return;
-    await breakIfStale(lockPath, staleMs);
-    if (Date.now() > deadline) {
-      throw new StoreUnavailableError("Key storage is busy (a record lock is held), try again shortly");
-    }
-    await sleep(1 + backoffDelay(attempt, 2, 50));
-  }
-}
-
-async function tryCreate(path: string): Promise<boolean> {
-  try {
-    const handle = await open(path, "wx");
-    try {
-      const owner: LockOwner = { pid: process.pid, host: HOST, time: Date.now() };
-      await handle.writeFile(JSON.stringify(owner));
-    } finally {
-      await handle.close();
-    }
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw err;
-  }
-}
-
-async function breakIfStale(lockPath: string, staleMs: number): Promise<void> {
-  const seen = await readOwner(lockPath);
-  if (seen === undefined || !(await isStale(lockPath, seen, staleMs))) return;
-  const breaker = `${lockPath}.break`;
-  if (!(await tryCreate(breaker))) {
-    // A breaker left by a process killed mid-break would block everyone: it is stale too.
-    const breakerOwner = await readOwner(breaker);
-    if (breakerOwner !== undefined && (await isStale(breaker, breakerOwner, staleMs))) {
-      await unlink(breaker).catch(() => undefined);
-    }
-    return;
-  }
-  try {
-    const now = await readOwner(lockPath);
-    if (now !== undefined && now.raw === seen.raw) await unlink(lockPath).catch(() => undefined);
-  } finally {
-    await unlink(breaker).catch(() => undefined);
-  }
-}
-
-async function readOwner(path: string): Promise<(Partial<LockOwner> & { raw: string }) | undefined> {
-  let raw: string;
-  try {
-    raw = await readFile(path, "utf8");
-  } catch {
-    return undefined;
-  }
-  try {
-    return { ...(JSON.parse(raw) as Partial<LockOwner>), raw };
-  } catch {
-    // Killed between create and write: empty or partial content; judged by age alone.
-    return { raw };
-  }
-}
-
-async function isStale(path: string, owner: Partial<LockOwner>, staleMs: number): Promise<boolean> {
-  if (owner.host === HOST && typeof owner.pid === "number" && !isAlive(owner.pid)) return true;
-  try {
-    const info = await stat(path);
-    return Date.now() - info.mtimeMs > staleMs;
-  } catch {
-    return false;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    await release().catch(() => undefined);
   }
 }
