@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { buildSync } from "esbuild";
+import { locateKoffi } from "./no-follow-opener.js";
 import type { ScanWorkerData } from "./scan-worker.js";
 import {
   comparePositions,
@@ -19,6 +20,8 @@ export interface ScanPoolOptions {
   workers: number;
   /** Bytes of file contents cached, shared out between the workers. */
   cacheMaxBytes: number;
+  /** Workers open files without following symlinks through koffi when it loads (no-follow-opener.ts). */
+  noFollowOpen: boolean;
   /** How long past its deadline a worker may take to stop before it is terminated. */
   hardStopGraceMs: number;
 }
@@ -184,6 +187,7 @@ export class ScanPool {
       rootReal: this.options.rootReal,
       ignoreFileNames: this.options.ignoreFileNames,
       cacheMaxBytes: Math.floor(this.options.cacheMaxBytes / this.slots.length),
+      koffiPath: this.options.noFollowOpen ? locateKoffi() : undefined,
     };
     const worker = new Worker(workerSource(), { eval: true, workerData });
     worker.unref();

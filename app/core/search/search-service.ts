@@ -21,6 +21,11 @@ export interface SearchSettings extends RequestLimits {
   maxResponseChars: number;
   workers: number;
   cacheMaxBytes: number;
+  /**
+   * Open files with `openat` and O_NOFOLLOW through koffi where it loads (Linux x64/arm64), else
+   * through node:fs with a check of each descriptor: same answers, the first about twice as fast.
+   */
+  noFollowOpen: boolean;
 }
 
 export const DEFAULT_SEARCH_SETTINGS = {
@@ -29,6 +34,7 @@ export const DEFAULT_SEARCH_SETTINGS = {
   maxResponseChars: 90_000,
   workers: Math.min(4, availableParallelism()),
   cacheMaxBytes: 256 * 1024 * 1024,
+  noFollowOpen: true,
 } as const;
 
 export interface SearchAnswer {
@@ -150,6 +156,7 @@ export class SearchService {
       ignoreFileNames: this.deps.ignoreFileNames,
       workers: this.deps.settings.workers,
       cacheMaxBytes: this.deps.settings.cacheMaxBytes,
+      noFollowOpen: this.deps.settings.noFollowOpen,
       hardStopGraceMs: graceMs(this.deps.settings.deadlineMs),
     });
     return this.pool;
