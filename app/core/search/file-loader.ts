@@ -60,7 +60,9 @@ export class FileLoader {
       if (size <= maxBytes) {
         const room = this.cache.room(size);
         const bytes = readInto(readAt, file.fd, room.buf, 0);
-        const binary = bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0);
+        const binary = (
+          bytes.length <= BINARY_SNIFF_BYTES ? bytes : bytes.subarray(0, BINARY_SNIFF_BYTES)
+        ).includes(0);
         // A file changed within the racy window could change again with equal stats: not kept.
         if (Math.max(file.mtimeMs, file.ctimeMs) < capturedAt - RACY_WINDOW_MS)
           this.cache.keep(rel, file, room, binary ? undefined : bytes);

@@ -51,15 +51,6 @@ const SIZE_OFFSET = 48;
 const MTIME_OFFSET = 88;
 const CTIME_OFFSET = 104;
 
-/** A 64-bit field as the nearest number, as Node converts it (no BigInt per field: this runs per file). */
-function readUint64(b: Buffer, offset: number): number {
-  return b.readUInt32LE(offset) + b.readUInt32LE(offset + 4) * 0x1_0000_0000;
-}
-
-function readInt64(b: Buffer, offset: number): number {
-  return b.readUInt32LE(offset) + b.readInt32LE(offset + 4) * 0x1_0000_0000;
-}
-
 /**
  * Where koffi is installed, resolved from this module (the main thread). Search workers run as
  * an eval'd bundle with no module URL of their own, so they are handed this path.
@@ -101,7 +92,10 @@ export class NoFollowOpener {
   /** The chain's path ("a/b"), so files of the same directory reuse it with one comparison. */
   private chainPath = "";
   private readonly chainFds: number[] = [];
-  private readonly statBuf = Buffer.alloc(STAT_BYTES);
+  /** `struct stat`, read as 32-bit words (both platforms are little-endian). */
+  private readonly statWords = new Uint32Array(STAT_BYTES / 4);
+  private readonly statSigned = new Int32Array(this.statWords.buffer);
+  private readonly statBuf = Buffer.from(this.statWords.buffer);
 
   private constructor(
     private readonly libc: Libc,
@@ -165,7 +159,9 @@ export class NoFollowOpener {
     if (dirFd < 0) return undefined;
     const name = slash < 0 ? rel : rel.slice(slash + 1);
     if (this.libc.fstatat(dirFd, name, this.statBuf, AT_SYMLINK_NOFOLLOW) !== 0) return undefined;
-    return this.isRegularFile() ? this.signature() : undefined;
+    if (!this.isRegularFile()) return undefined;
+    const { ino, size, mtimeMs, ctimeMs } = this.fileOf(-1);
+    return { ino, size, mtimeMs, ctimeMs };
   }
 
   /**
@@ -230,37 +226,37 @@ export class NoFollowOpener {
   }
 
   private isRegularFile(): boolean {
-    return (this.statBuf.readUInt32LE(this.flags.modeOffset) & S_IFMT) === S_IFREG;
+    return ((this.statWords[this.flags.modeOffset / 4] as number) & S_IFMT) === S_IFREG;
   }
 
+  /** What `fstat` left in the buffer; milliseconds computed as Node computes `mtimeMs`, so they compare equal. */
   private fileOf(fd: number): OpenedFile {
-    const b = this.statBuf;
     return {
       fd,
-      ino: readUint64(b, INO_OFFSET),
-      size: readInt64(b, SIZE_OFFSET),
-      mtimeMs: readInt64(b, MTIME_OFFSET) * 1e3 + readInt64(b, MTIME_OFFSET + 8) / 1e6,
-      ctimeMs: readInt64(b, CTIME_OFFSET) * 1e3 + readInt64(b, CTIME_OFFSET + 8) / 1e6,
+      ino: this.uint64(INO_OFFSET),
+      size: this.int64(SIZE_OFFSET),
+      mtimeMs: this.int64(MTIME_OFFSET) * 1e3 + this.int64(MTIME_OFFSET + 8) / 1e6,
+      ctimeMs: this.int64(CTIME_OFFSET) * 1e3 + this.int64(CTIME_OFFSET + 8) / 1e6,
     };
   }
 
-  /** Milliseconds computed exactly as Node computes `mtimeMs`, so signatures compare equal. */
-  private signature(): Signature {
-    const b = this.statBuf;
-    return {
-      ino: readUint64(b, INO_OFFSET),
-      size: readInt64(b, SIZE_OFFSET),
-      mtimeMs: readInt64(b, MTIME_OFFSET) * 1e3 + readInt64(b, MTIME_OFFSET + 8) / 1e6,
-      ctimeMs: readInt64(b, CTIME_OFFSET) * 1e3 + readInt64(b, CTIME_OFFSET + 8) / 1e6,
-    };
+  /** A 64-bit field as the nearest number, as Node converts it (no BigInt: this runs per file). */
+  private uint64(offset: number): number {
+    const i = offset / 4;
+    return (this.statWords[i] as number) + (this.statWords[i + 1] as number) * 0x1_0000_0000;
+  }
+
+  private int64(offset: number): number {
+    const i = offset / 4;
+    return (this.statWords[i] as number) + (this.statSigned[i + 1] as number) * 0x1_0000_0000;
   }
 
   /** The layout check: libc's fstat of the root, read at our offsets, must equal Node's. */
   private agreesWithNode(fd: number): boolean {
     if (this.libc.fstat(fd, this.statBuf) !== 0) return false;
-    const ours = this.signature();
+    const ours = this.fileOf(-1);
     const node = fstatSync(fd);
-    const mode = this.statBuf.readUInt32LE(this.flags.modeOffset);
+    const mode = this.statWords[this.flags.modeOffset / 4];
     return (
       node.isDirectory() &&
       mode === node.mode &&
