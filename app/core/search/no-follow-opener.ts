@@ -103,11 +103,6 @@ export class NoFollowOpener {
     private readonly flags: (typeof ARCH)[keyof typeof ARCH],
   ) {}
 
-  /** Loads koffi and libc ahead of the first `create` (a worker does it as it starts). */
-  static preload(koffiPath: string | undefined): void {
-    if (koffiPath !== undefined) loadLibc(koffiPath);
-  }
-
   /**
    * An opener for `rootReal` (a real path: no symlink in it), or undefined when this platform
    * has no such opener (no `koffiPath`: see `locateKoffi`) or the root cannot be opened.

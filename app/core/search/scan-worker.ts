@@ -31,7 +31,9 @@ const REPORT_EVERY_HITS = 256;
 
 const data = workerData as ScanWorkerData;
 enableLinearRegExp();
-NoFollowOpener.preload(data.koffiPath);
+// Loads koffi now, not in the first search, and says which way this worker opens files.
+const probe = NoFollowOpener.create(data.rootReal, data.koffiPath);
+probe?.close();
 const rules = new IgnoreRules(data.rootReal, data.ignoreFileNames);
 const loader = new FileLoader({
   rootReal: data.rootReal,
@@ -54,7 +56,7 @@ parentPort?.on("message", (message: WorkerRequest) => {
     }
   }
 });
-parentPort?.postMessage({ type: "ready" } satisfies ReadyMessage);
+parentPort?.postMessage({ type: "ready", fileOpening: probe ? "openat" : "node:fs" } satisfies ReadyMessage);
 
 function runScan(job: ScanJob, opener: NoFollowOpener | undefined): ScanReport {
   const stopFlag = new Int32Array(job.stop);

@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import type { TreeSnapshot } from "../project/tree-node.js";
 import { encodeCursor } from "./cursor.js";
 import { inScanOrder, lowerBound } from "./file-order.js";
-import type { Position, SearchMode, StopReason } from "./protocol.js";
+import type { FileOpening, Position, SearchMode, StopReason } from "./protocol.js";
 import { entryOf, fitEntries, type SearchEntry } from "./result-budget.js";
 import { ScanPool } from "./scan-pool.js";
 import {
@@ -131,9 +131,12 @@ export class SearchService {
     return answerWith(kept, kept.length);
   }
 
-  /** Starts the scan workers with the current file list (the Core calls it at start-up); resolves when they are ready. */
-  async prepare(): Promise<void> {
-    await this.poolOf().prepare(this.filesOf(await this.deps.snapshot()));
+  /**
+   * Starts the scan workers with the current file list (the Core calls it at start-up); resolves
+   * when they are ready, with how they open files.
+   */
+  async prepare(): Promise<FileOpening | undefined> {
+    return this.poolOf().prepare(this.filesOf(await this.deps.snapshot()));
   }
 
   close(): void {
