@@ -15,11 +15,12 @@ export function createGatewayLogger(level: string): Logger {
   return createLogger({
     name: "gateway",
     level,
+    // A SonicBoom is what pino writes to (a DestinationStream), not a full Node stream.
     destination: pino.destination({
       dest: 1,
       sync: false,
       minLength: LOG_BUFFER_CHARS,
       periodicFlush: LOG_FLUSH_INTERVAL_MS,
-    }),
+    }) as unknown as NodeJS.WritableStream,
   });
 }

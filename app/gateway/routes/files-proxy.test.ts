@@ -60,7 +60,11 @@ describe("proxy to the caller's Core", () => {
 
   it("answers other spellings of a route (case, trailing slash) exactly as the route itself", async () => {
     const exact = await gw.call("GET", "/files/structure?depth=2", { key: user.api_key });
-    const headerNames = (res: typeof exact) => [...res.headers.keys()].filter((n) => n !== "date").sort();
+    const headerNames = (res: typeof exact) => {
+      const names: string[] = [];
+      res.headers.forEach((_value, name) => names.push(name));
+      return names.filter((n) => n !== "date").sort();
+    };
     for (const spelling of ["/FILES/Structure?depth=2", "/files/structure/?depth=2"]) {
       const res = await gw.call("GET", spelling, { key: user.api_key });
       expect(res.status).toBe(exact.status);
