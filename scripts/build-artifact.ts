@@ -11,15 +11,19 @@ import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { existsSync } from "node:fs";
 import { build } from "esbuild";
 import { $, chalk } from "zx";
+import { PREBUILT_WORKER_FILE } from "../app/core/search/scan-pool.js";
 import { bundleAdminScript, PREBUILT_SCRIPT } from "../app/gateway/admin/assets.js";
 import { colorEnabled } from "../runbooks/lib/output.js";
 import { runIfEntryPoint, type ScriptIo } from "../runbooks/lib/script-io.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 /** Loaded at run time, with native parts: shipped as packages beside the bundles. */
-const EXTERNAL_PACKAGES = ["@ngrok/ngrok", "@ngrok/ngrok-linux-x64-gnu"];
+const EXTERNAL_PACKAGES = ["@ngrok/ngrok", "@ngrok/ngrok-linux-x64-gnu", "koffi"];
+/** koffi carries prebuilt binaries for every platform: the hosts are Linux, so only Linux's ship. */
+const shipsFile = (path: string) => !/[/\\]build[/\\]koffi[/\\](?!linux_(x64|arm64)([/\\]|$))/.test(path);
 /** Imported only in development (the admin page is bundled here, at build time): not shipped. */
 const DEV_ONLY_PACKAGES = ["esbuild"];
 
@@ -63,6 +67,20 @@ export async function buildArtifact(outDir: string, sourceRoot: string = ROOT): 
     },
     logLevel: "warning",
   });
+  // The Core's search workers run this bundle (esbuild, which would build it at run time, is not shipped).
+  const scanWorker = join(sourceRoot, "app/core/search/scan-worker.ts");
+  if (existsSync(scanWorker))
+    await build({
+      absWorkingDir: sourceRoot,
+      nodePaths: [join(ROOT, "node_modules")],
+      entryPoints: [scanWorker],
+      outfile: join(staging, "app/core", PREBUILT_WORKER_FILE),
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      logLevel: "warning",
+    });
   await cp(join(sourceRoot, "app/gateway/admin/static"), join(staging, "app/gateway/static"), {
     recursive: true,
   });
@@ -75,6 +93,7 @@ export async function buildArtifact(outDir: string, sourceRoot: string = ROOT): 
     await cp(join(ROOT, "node_modules", pkg), join(staging, "node_modules", pkg), {
       recursive: true,
       dereference: true,
+      filter: shipsFile,
     });
   }
   const rootPackage = JSON.parse(await readFile(join(sourceRoot, "package.json"), "utf8")) as {

@@ -114,9 +114,10 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
           { directories: Object.keys(structure).length, ms: Date.now() - started },
           "project tree listed",
         );
-        void project
-          .prepareSearch()
-          .catch((error: unknown) => logger.warn({ err: error }, "search workers did not start"));
+        project.prepareSearch().then(
+          (fileOpening) => logger.info({ file_opening: fileOpening }, "search workers ready"),
+          (error: unknown) => logger.warn({ err: error }, "search workers did not start"),
+        );
       },
       (error: unknown) => logger.warn({ err: error }, "could not list the project tree"),
     );

@@ -16,6 +16,7 @@ import {
   type ReaderLimits,
 } from "./reader.js";
 import type { SearchRequest } from "../search/search-request.js";
+import type { FileOpening } from "../search/protocol.js";
 import {
   DEFAULT_SEARCH_SETTINGS,
   SearchService,
@@ -62,7 +63,7 @@ export interface Project {
   fileInfo(paths: readonly string[], options?: { maxResponseChars?: number }): Promise<FileInfoAnswer>;
   search(request: SearchRequest, signal?: AbortSignal): Promise<SearchAnswer>;
   /** Starts the search workers ahead of the first search. */
-  prepareSearch(): Promise<void>;
+  prepareSearch(): Promise<FileOpening | undefined>;
 }
 
 export function openProject(options: ProjectOptions): Project {

@@ -1,5 +1,6 @@
-import { closeSync, readSync, statSync, type Stats } from "node:fs";
+import { closeSync, readSync, statSync } from "node:fs";
 import { ContentCache, type Signature } from "./content-cache.js";
+import type { NoFollowOpener, OpenedFile } from "./no-follow-opener.js";
 import { openVisibleFile } from "./open-visible.js";
 import type { FileBytes } from "./scan-region.js";
 
@@ -37,10 +38,11 @@ export class FileLoader {
    * The file's bytes from `from` (at most `maxBytes` of them, plus a look-back for context), or
    * undefined when the file is binary, gone, or refused by the checks.
    */
-  load(rel: string, from: number, maxBytes: number): FileBytes | undefined {
+  load(rel: string, from: number, maxBytes: number, opener?: NoFollowOpener): FileBytes | undefined {
     const cached = this.cache.get(rel);
     if (cached) {
-      const stats = statSync(`${this.options.rootReal}/${rel}`, { throwIfNoEntry: false });
+      const stats =
+        opener?.stat(rel) ?? statSync(`${this.options.rootReal}/${rel}`, { throwIfNoEntry: false });
       if (stats && sameFile(cached, stats))
         return cached.bytes && from <= cached.bytes.length
           ? { buf: cached.bytes, base: 0, eof: true }
@@ -48,27 +50,44 @@ export class FileLoader {
       this.cache.delete(rel);
     }
     const capturedAt = Date.now();
-    const file = openVisibleFile(this.options.rootReal, rel, this.options.isHiddenReal);
+    const direct = opener?.open(rel);
+    const file = direct ?? this.openChecked(rel);
     if (!file) return undefined;
+    const readAt = direct ? opener!.read : nodeRead;
     try {
-      const size = file.stats.size;
+      const size = file.size;
       if (from >= size && from > 0) return undefined;
       if (size <= maxBytes) {
         const room = this.cache.room(size);
-        const bytes = readInto(file.fd, room.buf, 0);
-        const binary = bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0);
+        const bytes = readInto(readAt, file.fd, room.buf, 0);
+        const binary = (
+          bytes.length <= BINARY_SNIFF_BYTES ? bytes : bytes.subarray(0, BINARY_SNIFF_BYTES)
+        ).includes(0);
         // A file changed within the racy window could change again with equal stats: not kept.
-        if (Math.max(file.stats.mtimeMs, file.stats.ctimeMs) < capturedAt - RACY_WINDOW_MS)
-          this.cache.keep(rel, file.stats, room, binary ? undefined : bytes);
+        if (Math.max(file.mtimeMs, file.ctimeMs) < capturedAt - RACY_WINDOW_MS)
+          this.cache.keep(rel, file, room, binary ? undefined : bytes);
         return binary ? undefined : { buf: bytes, base: 0, eof: true };
       }
-      if (readAll(file.fd, 0, BINARY_SNIFF_BYTES).includes(0)) return undefined;
+      if (readAll(readAt, file.fd, 0, BINARY_SNIFF_BYTES).includes(0)) return undefined;
       const base = Math.max(0, from - LOOK_BACK_BYTES);
       const end = Math.min(size, from + maxBytes);
-      return { buf: readAll(file.fd, base, end - base), base, eof: end >= size };
+      return { buf: readAll(readAt, file.fd, base, end - base), base, eof: end >= size };
     } finally {
-      closeSync(file.fd);
+      // Each side closes its own descriptors (Node warns about closing one it did not open).
+      if (direct) opener!.closeFile(file.fd);
+      else closeSync(file.fd);
     }
+  }
+
+  /**
+   * The path for files the no-follow opener cannot take (a listed symlink inside the root, or a
+   * platform without it): opened by path, then the descriptor itself is checked.
+   */
+  private openChecked(rel: string): OpenedFile | undefined {
+    const file = openVisibleFile(this.options.rootReal, rel, this.options.isHiddenReal);
+    if (!file) return undefined;
+    const { ino, size, mtimeMs, ctimeMs } = file.stats;
+    return { fd: file.fd, ino, size, mtimeMs, ctimeMs };
   }
 
   /** Forgets the files that left this worker's share of the listing. */
@@ -77,7 +96,7 @@ export class FileLoader {
   }
 }
 
-function sameFile(cached: Signature, stats: Stats): boolean {
+function sameFile(cached: Signature, stats: Signature): boolean {
   return (
     cached.ino === stats.ino &&
     cached.size === stats.size &&
@@ -86,18 +105,23 @@ function sameFile(cached: Signature, stats: Stats): boolean {
   );
 }
 
-function readAll(fd: number, position: number, length: number): Buffer {
-  return readInto(fd, Buffer.allocUnsafe(length), position);
+/** Reads into all of `into` from file offset `position`, at most once; returns the bytes read. */
+type ReadAt = (fd: number, into: Buffer, position: number) => number;
+
+const nodeRead: ReadAt = (fd, into, position) => readSync(fd, into, 0, into.length, position);
+
+function readAll(readAt: ReadAt, fd: number, position: number, length: number): Buffer {
+  return readInto(readAt, fd, Buffer.allocUnsafe(length), position);
 }
 
 /** Fills `buffer` from file offset `position`; returns the part read (short if the file shrank). */
-function readInto(fd: number, buffer: Buffer, position: number): Buffer {
+function readInto(readAt: ReadAt, fd: number, buffer: Buffer, position: number): Buffer {
   const length = buffer.length;
   let read = 0;
   while (read < length) {
-    const n = readSync(fd, buffer, read, length - read, position + read);
+    const n = readAt(fd, read === 0 ? buffer : buffer.subarray(read), position + read);
     if (n === 0) break;
     read += n;
   }
-  return buffer.subarray(0, read);
+  return read === length ? buffer : buffer.subarray(0, read);
 }

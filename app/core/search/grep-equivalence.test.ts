@@ -36,6 +36,12 @@ function generatedFile(seed: number): string {
 }
 
 let project: TempProject;
+/** Both ways of opening files give the same answers: openat through koffi, and node:fs. */
+const ENGINES = [
+  ["openat without following symlinks (koffi)", true],
+  ["node:fs with a descriptor check", false],
+] as const;
+const cores = new Map<boolean, Project>();
 let core: Project;
 let visible: string[];
 
@@ -53,8 +59,15 @@ beforeAll(async () => {
   files["big/huge.txt"] =
     filler.repeat(30_000) + "late value here\n" + filler.repeat(40_000) + "export const VALUE = 1;\n";
   project = createTempProject(files);
-  core = openTestProject(project.root, { limits: { maxFileBytes: 1024 * 1024 } });
-  visible = listedFiles(await core.structure());
+  // Listed symlinks inside the project: the no-follow opener hands these to the checked path.
+  project.symlink("alias.ts", "pkg0/mod0/file0.ts");
+  project.symlink("aliasdir", "pkg1");
+  for (const [, noFollowOpen] of ENGINES)
+    cores.set(
+      noFollowOpen,
+      openTestProject(project.root, { limits: { maxFileBytes: 1024 * 1024 }, search: { noFollowOpen } }),
+    );
+  visible = listedFiles(await cores.get(true)!.structure());
 });
 
 afterAll(() => {
@@ -92,7 +105,11 @@ async function allHits(request: SearchRequest): Promise<{ hits: string[]; pages:
   return { hits, pages };
 }
 
-describe("search equals grep -rn on the visible files", () => {
+describe.each(ENGINES)("search (%s) equals grep -rn on the visible files", (_engine, noFollowOpen) => {
+  beforeAll(() => {
+    core = cores.get(noFollowOpen)!;
+  });
+
   it.each([
     ["literal", { query: "value" }, ["-F"], "value"],
     ["literal, ignoring case (-i)", { query: "value", ignoreCase: true }, ["-F", "-i"], "value"],
@@ -116,6 +133,13 @@ describe("search equals grep -rn on the visible files", () => {
     expect([...hits].sort()).toEqual([...expected].sort());
     expect(new Set(hits).size).toBe(hits.length);
     if (expected.length > 20) expect(pages).toBeGreaterThan(1);
+  });
+
+  it("searches a listed symlink inside the project like its target", async () => {
+    expect(visible).toContain("alias.ts");
+    const { hits } = await allHits({ query: "export function", glob: "alias.ts" });
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits).toEqual(grep(["-F"], "export function").filter((h) => h.startsWith("alias.ts:")));
   });
 
   it("finds matches past the first MiB of a file", async () => {

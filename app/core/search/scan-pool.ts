@@ -1,9 +1,12 @@
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { buildSync } from "esbuild";
+import { locateKoffi } from "./no-follow-opener.js";
 import type { ScanWorkerData } from "./scan-worker.js";
 import {
   comparePositions,
+  type FileOpening,
   type FilesMessage,
   type Position,
   type ScanJob,
@@ -19,6 +22,8 @@ export interface ScanPoolOptions {
   workers: number;
   /** Bytes of file contents cached, shared out between the workers. */
   cacheMaxBytes: number;
+  /** Workers open files without following symlinks through koffi when it loads (no-follow-opener.ts). */
+  noFollowOpen: boolean;
   /** How long past its deadline a worker may take to stop before it is terminated. */
   hardStopGraceMs: number;
 }
@@ -53,6 +58,8 @@ interface Slot {
   worker: Worker | undefined;
   /** Settles when the worker can take jobs (or is gone). */
   ready: Promise<void>;
+  /** How the worker opens files, once it said it is ready. */
+  fileOpening?: FileOpening;
   /** The file list this worker holds. */
   files: readonly string[] | undefined;
 }
@@ -127,13 +134,14 @@ export class ScanPool {
 
   /**
    * Starts the workers and hands them the file list, so the first search does not wait for either;
-   * resolves once every worker is ready for jobs.
+   * resolves once every worker is ready for jobs, with how they open files.
    */
-  async prepare(files: readonly string[]): Promise<void> {
-    if (this.closed) return;
+  async prepare(files: readonly string[]): Promise<FileOpening | undefined> {
+    if (this.closed) return undefined;
     const snapshotId = this.snapshotIdOf(files);
     this.slots.forEach((slot, i) => this.sendFiles(slot, i, files, snapshotId));
     await Promise.all(this.slots.map((slot) => slot.ready));
+    return this.slots.find((slot) => slot.fileOpening)?.fileOpening;
   }
 
   close(): void {
@@ -184,6 +192,7 @@ export class ScanPool {
       rootReal: this.options.rootReal,
       ignoreFileNames: this.options.ignoreFileNames,
       cacheMaxBytes: Math.floor(this.options.cacheMaxBytes / this.slots.length),
+      koffiPath: this.options.noFollowOpen ? locateKoffi() : undefined,
     };
     const worker = new Worker(workerSource(), { eval: true, workerData });
     worker.unref();
@@ -191,8 +200,10 @@ export class ScanPool {
     let ready: () => void = () => undefined;
     slot.ready = new Promise<void>((resolve) => (ready = resolve));
     worker.on("message", (message: WorkerMessage) => {
-      if (message.type === "ready") ready();
-      else this.onReport(slotIndex, message);
+      if (message.type === "ready") {
+        slot.fileOpening = message.fileOpening;
+        ready();
+      } else this.onReport(slotIndex, message);
     });
     const lost = () => {
       ready();
@@ -275,13 +286,26 @@ function merge(job: RunningJob): ScanOutcome {
 
 let bundled: string | undefined;
 
+/** The worker's bundle as a release ships it, beside the Core's own bundle (scripts/build-artifact.ts). */
+export const PREBUILT_WORKER_FILE = "scan-worker.cjs";
+
 /**
- * The worker's code as one CommonJS bundle, built once per process. Worker threads start as plain
- * Node, whatever runs the main thread (tsx, vitest): bundling with esbuild takes ~0.1 s once,
- * where loading the TypeScript through a loader in every worker took ~0.5 s each.
+ * The worker's code as one CommonJS bundle, once per process: the release's prebuilt file when
+ * there is one, else built now. Worker threads start as plain Node, whatever runs the main thread
+ * (tsx, vitest): bundling with esbuild takes ~0.1 s once, where loading the TypeScript through a
+ * loader in every worker took ~0.5 s each. esbuild is loaded only then: a release does not ship it.
  */
 function workerSource(): string {
-  bundled ??= buildSync({
+  if (bundled !== undefined) return bundled;
+  const prebuilt = fileURLToPath(new URL(`./${PREBUILT_WORKER_FILE}`, import.meta.url));
+  bundled = existsSync(prebuilt) ? readFileSync(prebuilt, "utf8") : bundleScanWorker();
+  return bundled;
+}
+
+/** Bundles the scan worker (also called by the release build, which writes it beside the Core). */
+export function bundleScanWorker(): string {
+  const { buildSync } = createRequire(import.meta.url)("esbuild") as typeof import("esbuild");
+  return buildSync({
     entryPoints: [fileURLToPath(new URL("./scan-worker.ts", import.meta.url))],
     bundle: true,
     platform: "node",
@@ -290,7 +314,6 @@ function workerSource(): string {
     write: false,
     logLevel: "silent",
   }).outputFiles[0]!.text;
-  return bundled;
 }
 
 /** FNV-1a: a cheap, stable spread of paths over workers. */

@@ -4,6 +4,7 @@ import { FileLoader } from "./file-loader.js";
 import { compileGlob } from "./glob.js";
 import { createLineFinder, ScanInterrupted } from "./line-finder.js";
 import { enableLinearRegExp } from "./linear-regexp.js";
+import { NoFollowOpener } from "./no-follow-opener.js";
 import type {
   FilesMessage,
   Position,
@@ -20,6 +21,8 @@ export interface ScanWorkerData {
   rootReal: string;
   ignoreFileNames: readonly string[];
   cacheMaxBytes: number;
+  /** Where koffi is (`locateKoffi`), for the no-follow opener; undefined: node:fs only. */
+  koffiPath: string | undefined;
 }
 
 /** Report progress at least this often, so the main thread can stop early and meet deadlines. */
@@ -28,6 +31,9 @@ const REPORT_EVERY_HITS = 256;
 
 const data = workerData as ScanWorkerData;
 enableLinearRegExp();
+// Loads koffi now, not in the first search, and says which way this worker opens files.
+const probe = NoFollowOpener.create(data.rootReal, data.koffiPath);
+probe?.close();
 const rules = new IgnoreRules(data.rootReal, data.ignoreFileNames);
 const loader = new FileLoader({
   rootReal: data.rootReal,
@@ -40,11 +46,19 @@ parentPort?.on("message", (message: WorkerRequest) => {
   if (message.type === "files") {
     share = message;
     loader.retainOnly(message.paths);
-  } else parentPort?.postMessage(runScan(message));
+  } else {
+    // Opened per scan, so a root that was replaced since the last one is the one searched.
+    const opener = NoFollowOpener.create(data.rootReal, data.koffiPath);
+    try {
+      parentPort?.postMessage(runScan(message, opener));
+    } finally {
+      opener?.close();
+    }
+  }
 });
-parentPort?.postMessage({ type: "ready" } satisfies ReadyMessage);
+parentPort?.postMessage({ type: "ready", fileOpening: probe ? "openat" : "node:fs" } satisfies ReadyMessage);
 
-function runScan(job: ScanJob): ScanReport {
+function runScan(job: ScanJob, opener: NoFollowOpener | undefined): ScanReport {
   const stopFlag = new Int32Array(job.stop);
   const shouldStop = () => Atomics.load(stopFlag, 0) !== 0 || Date.now() >= job.deadlineAt;
   const report = (fields: Partial<ScanReport>): ScanReport => ({
@@ -90,7 +104,7 @@ function runScan(job: ScanJob): ScanReport {
     searched++;
     filesSearched++;
     const from = resuming ? job.start.offset : 0;
-    const bytes = loader.load(rel, from, job.maxFileBytes);
+    const bytes = loader.load(rel, from, job.maxFileBytes, opener);
     // Most files hold no match: one cheap look rules them out without the line-by-line machinery.
     if (!bytes || (bytes.eof && finder.rulesOut?.(bytes.buf, from - bytes.base))) continue;
     let result;

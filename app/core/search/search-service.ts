@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import type { TreeSnapshot } from "../project/tree-node.js";
 import { encodeCursor } from "./cursor.js";
 import { inScanOrder, lowerBound } from "./file-order.js";
-import type { Position, SearchMode, StopReason } from "./protocol.js";
+import type { FileOpening, Position, SearchMode, StopReason } from "./protocol.js";
 import { entryOf, fitEntries, type SearchEntry } from "./result-budget.js";
 import { ScanPool } from "./scan-pool.js";
 import {
@@ -21,6 +21,11 @@ export interface SearchSettings extends RequestLimits {
   maxResponseChars: number;
   workers: number;
   cacheMaxBytes: number;
+  /**
+   * Open files with `openat` and O_NOFOLLOW through koffi where it loads (Linux x64/arm64), else
+   * through node:fs with a check of each descriptor: same answers, the first about twice as fast.
+   */
+  noFollowOpen: boolean;
 }
 
 export const DEFAULT_SEARCH_SETTINGS = {
@@ -29,6 +34,7 @@ export const DEFAULT_SEARCH_SETTINGS = {
   maxResponseChars: 90_000,
   workers: Math.min(4, availableParallelism()),
   cacheMaxBytes: 256 * 1024 * 1024,
+  noFollowOpen: true,
 } as const;
 
 export interface SearchAnswer {
@@ -125,9 +131,12 @@ export class SearchService {
     return answerWith(kept, kept.length);
   }
 
-  /** Starts the scan workers with the current file list (the Core calls it at start-up); resolves when they are ready. */
-  async prepare(): Promise<void> {
-    await this.poolOf().prepare(this.filesOf(await this.deps.snapshot()));
+  /**
+   * Starts the scan workers with the current file list (the Core calls it at start-up); resolves
+   * when they are ready, with how they open files.
+   */
+  async prepare(): Promise<FileOpening | undefined> {
+    return this.poolOf().prepare(this.filesOf(await this.deps.snapshot()));
   }
 
   close(): void {
@@ -150,6 +159,7 @@ export class SearchService {
       ignoreFileNames: this.deps.ignoreFileNames,
       workers: this.deps.settings.workers,
       cacheMaxBytes: this.deps.settings.cacheMaxBytes,
+      noFollowOpen: this.deps.settings.noFollowOpen,
       hardStopGraceMs: graceMs(this.deps.settings.deadlineMs),
     });
     return this.pool;
