@@ -58,12 +58,14 @@ test: $(STAMP) ## Run all tests (starts moto_server itself when AWS_ENDPOINT_URL
 
 .PHONY: lint
 lint: $(STAMP) ## eslint + TypeScript type check (two units side by side: app and Pulumi code)
-	@$(NPX) eslint .
-	@$(MAKE) --no-print-directory -j2 typecheck-app typecheck-infra
+	@$(MAKE) --no-print-directory -j2 --output-sync=target typecheck-app eslint typecheck-infra
 
 # Each unit loads only its own types (the Pulumi ones are half of the whole), so the two run
-# side by side in about the time of the larger.
-.PHONY: typecheck-app typecheck-infra
+# side by side; eslint and the smaller unit share the second core in about the time of the
+# larger. Each one's output is printed whole when it ends (--output-sync).
+.PHONY: eslint typecheck-app typecheck-infra
+eslint:
+	@$(NPX) eslint .
 typecheck-app:
 	@$(NPX) tsc -p tsconfig.app.json
 typecheck-infra:

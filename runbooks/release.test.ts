@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nextVersion, parseCommit, releaseTypeOf } from "./lib/conventional-commits.js";
+import { runMain } from "./lib/run-main.js";
 import { runScript } from "./lib/run-script.js";
+import { main } from "./release.js";
 
 const GIT_ENV = {
   GIT_AUTHOR_NAME: "Release Test",
@@ -49,7 +51,7 @@ describe("release runbook in a temporary git repository", () => {
     git("add", file);
     git("commit", "-q", "-m", message);
   };
-  const release = (...args: string[]) => runScript("runbooks/release.ts", args, { cwd: repo, env: GIT_ENV });
+  const release = (...args: string[]) => runMain(main, args, { cwd: repo, env: GIT_ENV });
   const version = () =>
     (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }).version;
 
@@ -69,9 +71,12 @@ describe("release runbook in a temporary git repository", () => {
   });
   afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
-  it("dry run prints the plan and changes nothing", async () => {
+  it("dry run prints the plan and changes nothing (as a command)", async () => {
     const head = git("rev-parse", "HEAD");
-    const result = await release("--dry-run", "--skip-deploy");
+    const result = await runScript("runbooks/release.ts", ["--dry-run", "--skip-deploy"], {
+      cwd: repo,
+      env: GIT_ENV,
+    });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain("minor release: 1.0.0 → 1.1.0");
     expect(result.output).toContain("dry run: nothing changed");

@@ -17,24 +17,29 @@ import {
 } from "./lib/conventional-commits.js";
 import { capture, stream } from "./lib/exec.js";
 import { resolveSettings } from "./lib/settings.js";
+import { runIfEntryPoint, type ScriptIo, type ScriptMain } from "./lib/script-io.js";
 
 const NAME = "release";
 const FIELD = "\x1f";
 const RECORD = "\x1e";
 
-const git = (cwd: string, ...args: string[]) => capture("git", args, { cwd });
+/** The checkout to release, and the environment git runs with there (author, committer). */
+type Repo = Pick<ScriptIo, "cwd" | "env">;
 
-async function lastTag(cwd: string): Promise<string | null> {
+const git = (repo: Repo, ...args: string[]) =>
+  capture("git", args, { cwd: repo.cwd, env: repo.env as NodeJS.ProcessEnv });
+
+async function lastTag(repo: Repo): Promise<string | null> {
   try {
-    return (await git(cwd, "describe", "--tags", "--abbrev=0", "--match", "v[0-9]*")).trim() || null;
+    return (await git(repo, "describe", "--tags", "--abbrev=0", "--match", "v[0-9]*")).trim() || null;
   } catch {
     return null; // no release yet
   }
 }
 
-async function commitsSince(cwd: string, tag: string | null): Promise<ParsedCommit[]> {
+async function commitsSince(repo: Repo, tag: string | null): Promise<ParsedCommit[]> {
   const range = tag ? [`${tag}..HEAD`] : ["HEAD"];
-  const log = await git(cwd, "log", `--format=%H${FIELD}%B${RECORD}`, ...range);
+  const log = await git(repo, "log", `--format=%H${FIELD}%B${RECORD}`, ...range);
   return log
     .split(RECORD)
     .map((entry) => entry.replace(/^\n+/, ""))
@@ -75,7 +80,7 @@ function writeVersion(cwd: string, version: string): string[] {
 
 async function deployAndPromote(ctx: RunContext, cwd: string, version: string): Promise<void> {
   const { out } = ctx;
-  const env = { ...process.env, RELEASE_VERSION: version };
+  const env = { ...ctx.io.env, RELEASE_VERSION: version };
   if (existsSync(join(cwd, "scripts/build-artifact.ts"))) {
     await out.progress(`building the release artifact for v${version}`, () =>
       stream("npx", ["--no-install", "tsx", "scripts/build-artifact.ts"], { cwd, env }),
@@ -103,76 +108,82 @@ async function deployAndPromote(ctx: RunContext, cwd: string, version: string): 
   }
 }
 
-await runCli(
-  {
-    name: NAME,
-    summary: "version, changelog, tag, build, deploy to staging, smoke check, promote to prod",
-    options: {
-      "skip-deploy": { type: "boolean", description: "stop after the release commit and tag" },
-      "staging-url": {
-        type: "string",
-        arg: "<url>",
-        description: "staging Gateway URL (else stack output gatewayUrl)",
+export const main: ScriptMain = (argv, io) =>
+  runCli(
+    {
+      name: NAME,
+      summary: "version, changelog, tag, build, deploy to staging, smoke check, promote to prod",
+      options: {
+        "skip-deploy": { type: "boolean", description: "stop after the release commit and tag" },
+        "staging-url": {
+          type: "string",
+          arg: "<url>",
+          description: "staging Gateway URL (else stack output gatewayUrl)",
+        },
+        "prod-url": {
+          type: "string",
+          arg: "<url>",
+          description: "prod Gateway URL (else stack output gatewayUrl)",
+        },
+        "allow-dirty": {
+          type: "boolean",
+          description: "release even with uncommitted changes (they are not included)",
+        },
       },
-      "prod-url": {
-        type: "string",
-        arg: "<url>",
-        description: "prod Gateway URL (else stack output gatewayUrl)",
-      },
-      "allow-dirty": {
-        type: "boolean",
-        description: "release even with uncommitted changes (they are not included)",
-      },
+      examples: [
+        "./runbooks/release.ts --dry-run",
+        "./runbooks/release.ts --skip-deploy --yes",
+        "make release",
+      ],
     },
-    examples: [
-      "./runbooks/release.ts --dry-run",
-      "./runbooks/release.ts --skip-deploy --yes",
-      "make release",
-    ],
-  },
-  async (ctx) => {
-    const { out } = ctx;
-    const cwd = process.cwd();
-    const dirty = (await git(cwd, "status", "--porcelain", "--untracked-files=no")).trim();
-    if (dirty && !ctx.options["allow-dirty"]) {
-      throw new RunbookError(
-        "the working tree has uncommitted changes: commit or stash them first (or --allow-dirty)",
+    async (ctx) => {
+      const { out } = ctx;
+      const repo = ctx.io;
+      const cwd = repo.cwd;
+      const dirty = (await git(repo, "status", "--porcelain", "--untracked-files=no")).trim();
+      if (dirty && !ctx.options["allow-dirty"]) {
+        throw new RunbookError(
+          "the working tree has uncommitted changes: commit or stash them first (or --allow-dirty)",
+        );
+      }
+      const tag = await lastTag(repo);
+      const current = tag ? tag.replace(/^v/, "") : readPackageVersion(cwd);
+      const commits = await commitsSince(repo, tag);
+      const type = releaseTypeOf(commits);
+      out.info(
+        `${out.c.bold("last release")}: ${tag ?? "none"} · ${commits.length} conventional commit(s) since`,
       );
-    }
-    const tag = await lastTag(cwd);
-    const current = tag ? tag.replace(/^v/, "") : readPackageVersion(cwd);
-    const commits = await commitsSince(cwd, tag);
-    const type = releaseTypeOf(commits);
-    out.info(
-      `${out.c.bold("last release")}: ${tag ?? "none"} · ${commits.length} conventional commit(s) since`,
-    );
-    if (!type) {
-      out.ok("nothing to release: no feat, fix, perf or breaking change since the last tag");
-      return;
-    }
-    const version = nextVersion(current, type);
-    const date = new Date().toISOString().slice(0, 10);
-    const section = renderChangelogSection(version, date, commits);
-    out.plan(`${type} release: ${current} → ${out.c.bold(version)}`);
-    out.info(out.c.dim(section.trimEnd()));
-    out.plan(`commit package.json + CHANGELOG.md as "chore(release): v${version}", tag v${version}`);
-    if (!ctx.options["skip-deploy"])
-      out.plan("build the artifact, deploy to staging, smoke check, then promote to prod");
-    if (ctx.dryRun) {
-      out.info(out.c.dim("dry run: nothing changed"));
-      return;
-    }
-    if (!(await ctx.confirm(`Release v${version}`))) throw new RunbookError("cancelled: nothing changed");
+      if (!type) {
+        out.ok("nothing to release: no feat, fix, perf or breaking change since the last tag");
+        return;
+      }
+      const version = nextVersion(current, type);
+      const date = new Date().toISOString().slice(0, 10);
+      const section = renderChangelogSection(version, date, commits);
+      out.plan(`${type} release: ${current} → ${out.c.bold(version)}`);
+      out.info(out.c.dim(section.trimEnd()));
+      out.plan(`commit package.json + CHANGELOG.md as "chore(release): v${version}", tag v${version}`);
+      if (!ctx.options["skip-deploy"])
+        out.plan("build the artifact, deploy to staging, smoke check, then promote to prod");
+      if (ctx.dryRun) {
+        out.info(out.c.dim("dry run: nothing changed"));
+        return;
+      }
+      if (!(await ctx.confirm(`Release v${version}`))) throw new RunbookError("cancelled: nothing changed");
 
-    const changelogPath = join(cwd, "CHANGELOG.md");
-    const existing = existsSync(changelogPath) ? readFileSync(changelogPath, "utf8") : "";
-    writeFileSync(changelogPath, prependChangelog(existing, section));
-    const files = [...writeVersion(cwd, version), "CHANGELOG.md"];
-    await git(cwd, "add", "--", ...files);
-    await git(cwd, "commit", "-q", "-m", `chore(release): v${version}`, "--", ...files);
-    await git(cwd, "tag", "-a", `v${version}`, "-m", `v${version}`);
-    out.ok(`tagged v${version} (push with: git push --follow-tags)`);
-    if (ctx.options["skip-deploy"]) return;
-    await deployAndPromote(ctx, cwd, version);
-  },
-);
+      const changelogPath = join(cwd, "CHANGELOG.md");
+      const existing = existsSync(changelogPath) ? readFileSync(changelogPath, "utf8") : "";
+      writeFileSync(changelogPath, prependChangelog(existing, section));
+      const files = [...writeVersion(cwd, version), "CHANGELOG.md"];
+      await git(repo, "add", "--", ...files);
+      await git(repo, "commit", "-q", "-m", `chore(release): v${version}`, "--", ...files);
+      await git(repo, "tag", "-a", `v${version}`, "-m", `v${version}`);
+      out.ok(`tagged v${version} (push with: git push --follow-tags)`);
+      if (ctx.options["skip-deploy"]) return;
+      await deployAndPromote(ctx, cwd, version);
+    },
+    argv,
+    io,
+  );
+
+await runIfEntryPoint(import.meta.url, main);

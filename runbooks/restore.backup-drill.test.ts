@@ -30,7 +30,8 @@ import { startEnforcingProxy, type EnforcingProxy } from "../stacks/testing/perm
 import { startMoto, type MotoServer } from "../test/support/moto.js";
 import { mapPool } from "./lib/restore-plan.js";
 import { listObjectHistory } from "./lib/s3-versions.js";
-import { runScript } from "./lib/run-script.js";
+import { runMain } from "./lib/run-main.js";
+import { main } from "./restore.js";
 
 const N = 12;
 const PRIMARY = "us-east-1";
@@ -198,7 +199,7 @@ describe("disaster-recovery drill from the backup region, as break-glass", { tim
       ).rejects.toThrow(/Access Denied|AccessDenied|not authorized/i);
 
       // 4. The restore, as an operator runs it, with break-glass's permissions only.
-      const restore = await runScript("runbooks/restore.ts", ["--env", "prod", "--from-backup", "--yes"], {
+      const restore = await runMain(main, ["--env", "prod", "--from-backup", "--yes"], {
         env: {
           AWS_ENDPOINT_URL: proxy.url,
           AWS_REGION: PRIMARY,

@@ -25,7 +25,9 @@ import { createGateway, type Gateway } from "../app/gateway/server.js";
 import { awsTestEnv } from "../test/support/moto.js";
 import { mapPool } from "./lib/restore-plan.js";
 import { listVersionPages } from "./lib/s3-versions.js";
+import { runMain } from "./lib/run-main.js";
 import { runScript } from "./lib/run-script.js";
+import { main } from "./restore.js";
 
 const N = Number(process.env.DRILL_KEYS ?? 40);
 const aws = awsTestEnv();
@@ -154,7 +156,7 @@ describe(`disaster-recovery drill: ${N} keys`, { timeout: 600_000 }, () => {
     const versionsBefore = await versionsCount();
 
     // 3. Dry run: the table, nothing written.
-    const dry = await runScript("runbooks/restore.ts", ["--at", at, "--dry-run"], { env: restoreEnv() });
+    const dry = await runMain(main, ["--at", at, "--dry-run"], { env: restoreEnv() });
     expect(dry.code, dry.output).toBe(0);
     expect(dry.stdout).toContain(`${N + 10} restored · 1 removed · ${N} unchanged`);
     expect(dry.stdout).toMatch(new RegExp(`keys/${lateKey.key_id}\\.json\\s*│\\s*removed`));
@@ -172,7 +174,7 @@ describe(`disaster-recovery drill: ${N} keys`, { timeout: 600_000 }, () => {
     expect(Number(applied?.[1])).toBe(N + 10 + 1); // N keys + 10 tunnels restored, 1 late key removed
 
     // Safe to run twice: the second run finds nothing to do.
-    const again = await runScript("runbooks/restore.ts", ["--at", at, "--yes"], { env: restoreEnv() });
+    const again = await runMain(main, ["--at", at, "--yes"], { env: restoreEnv() });
     expect(again.code, again.output).toBe(0);
     expect(again.stdout).toContain("nothing to restore");
 

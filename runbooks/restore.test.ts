@@ -12,7 +12,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { sleep } from "../app/common/backoff.js";
 import { awsTestEnv } from "../test/support/moto.js";
 import { recordProblem } from "./lib/restore-verify.js";
-import { runScript } from "./lib/run-script.js";
+import { runMain } from "./lib/run-main.js";
+import { main } from "./restore.js";
 
 const aws = awsTestEnv();
 const suffix = randomBytes(4).toString("hex");
@@ -68,11 +69,11 @@ describe("restore runbook on moto_server", { timeout: 180_000 }, () => {
       [["--at"], /--at needs a value/],
     ];
     for (const [args, message] of cases) {
-      const result = await runScript("runbooks/restore.ts", args, { env: env() });
+      const result = await runMain(main, args, { env: env() });
       expect(result.code, args.join(" ")).toBe(1);
       expect(result.stderr, args.join(" ")).toMatch(message);
     }
-    const noBucket = await runScript("runbooks/restore.ts", ["--at", "2026-01-01T00:00:00Z"], {
+    const noBucket = await runMain(main, ["--at", "2026-01-01T00:00:00Z"], {
       env: env({ S3_BUCKET: "" }),
     });
     expect(noBucket.stderr).toMatch(
@@ -94,7 +95,7 @@ describe("restore runbook on moto_server", { timeout: 180_000 }, () => {
     const before = await versions(state);
 
     const args = ["--from-backup", "--backup-bucket", backup, "--prefixes", "keys,tunnels,usage,extra"];
-    const dry = await runScript("runbooks/restore.ts", [...args, "--dry-run"], { env: env() });
+    const dry = await runMain(main, [...args, "--dry-run"], { env: env() });
     expect(dry.code, dry.output).toBe(0);
     expect(dry.stdout).toMatch(/keys\/bbbbbbbbbbbb\.json\s*│\s*restored\s*│.*│\s*missing now/);
     expect(dry.stdout).toMatch(/keys\/cccccccccccc\.json\s*│\s*removed/);
@@ -103,7 +104,7 @@ describe("restore runbook on moto_server", { timeout: 180_000 }, () => {
     expect(dry.stdout).toContain("3 restored · 1 removed · 1 unchanged");
     expect(await versions(state)).toBe(before);
 
-    const result = await runScript("runbooks/restore.ts", [...args, "--yes"], { env: env() });
+    const result = await runMain(main, [...args, "--yes"], { env: env() });
     expect(result.code, result.output).toBe(0);
     expect(await body("keys/bbbbbbbbbbbb.json")).toBe(record("bbbbbbbbbbbb"));
     expect(await body("tunnels/aaaaaaaaaaaa.json")).toContain("a.ngrok.app");
@@ -113,7 +114,7 @@ describe("restore runbook on moto_server", { timeout: 180_000 }, () => {
     // New versions and one delete marker: every earlier version is still there.
     expect(await versions(state)).toBe(before + 4);
 
-    const again = await runScript("runbooks/restore.ts", [...args, "--yes"], { env: env() });
+    const again = await runMain(main, [...args, "--yes"], { env: env() });
     expect(again.stdout).toContain("nothing to restore");
   });
 
@@ -123,7 +124,7 @@ describe("restore runbook on moto_server", { timeout: 180_000 }, () => {
     const at = new Date().toISOString();
     await sleep(1100);
     await s3.send(new DeleteObjectCommand({ Bucket: state, Key: "keys/dddddddddddd.json" }));
-    const result = await runScript("runbooks/restore.ts", ["--at", at, "--prefixes", "keys", "--yes"], {
+    const result = await runMain(main, ["--at", at, "--prefixes", "keys", "--yes"], {
       env: env(),
     });
     expect(result.code).toBe(1);

@@ -16,7 +16,9 @@ import { keySecretsFrom } from "../app/gateway/secrets/key-secrets.js";
 import { createGateway, type Gateway } from "../app/gateway/server.js";
 import type { GatewaySecret, KeyRecord } from "../app/gateway/store/types.js";
 import { awsTestEnv } from "../test/support/moto.js";
+import { runMain } from "./lib/run-main.js";
 import { runScript } from "./lib/run-script.js";
+import { main } from "./rotate-admin-secret.js";
 
 const aws = awsTestEnv();
 
@@ -44,7 +46,7 @@ describe(
       S3_BUCKET: "",
       ADMIN_API_KEY: "",
     });
-    const run = (...args: string[]) => runScript("runbooks/rotate-admin-secret.ts", args, { env: env() });
+    const run = (...args: string[]) => runMain(main, args, { env: env() });
     const stored = async () =>
       JSON.parse(
         (await sm.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString!,
@@ -153,7 +155,7 @@ describe(
       expect(await versionCount()).toBe(before);
     });
 
-    it("refuses an existing pepper id and a secret that is not a GatewaySecret, naming no value", async () => {
+    it("refuses an existing pepper id and a secret that is not a GatewaySecret, naming no value (as a command)", async () => {
       const taken = await run("--pepper", "--pepper-id", "p1", "--force", "--yes");
       expect(taken.stderr).toMatch(/pepper id "p1" already exists/);
       const badId = `cq-bad-${randomBytes(4).toString("hex")}`;

@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway, type TestGateway } from "../app/gateway/testing/gateway-harness.js";
+import { runMain } from "./lib/run-main.js";
 import { runScript } from "./lib/run-script.js";
+import { main } from "./rotate-api-key.js";
 
 describe("rotate-api-key runbook against a real Gateway", { timeout: 300_000 }, () => {
   let gw: TestGateway;
@@ -14,7 +16,7 @@ describe("rotate-api-key runbook against a real Gateway", { timeout: 300_000 }, 
     DATA_DIR: gw.dataDir,
     S3_BUCKET: "",
   });
-  const rotate = (...args: string[]) => runScript("runbooks/rotate-api-key.ts", args, { env: env() });
+  const rotate = (...args: string[]) => runMain(main, args, { env: env() });
   const status = async (apiKey: string) => (await gw.call("GET", "/api-keys/self", { key: apiKey })).status;
 
   beforeAll(async () => {
@@ -24,8 +26,10 @@ describe("rotate-api-key runbook against a real Gateway", { timeout: 300_000 }, 
   });
   afterAll(() => gw.close());
 
-  it("dry run shows the key and the plan, and rotates nothing", async () => {
-    const result = await rotate("--id", key.key_id, "--dry-run");
+  it("dry run shows the key and the plan, and rotates nothing (as a command)", async () => {
+    const result = await runScript("runbooks/rotate-api-key.ts", ["--id", key.key_id, "--dry-run"], {
+      env: env(),
+    });
     expect(result.code, result.output).toBe(0);
     expect(result.stdout).toContain(`Key ${key.key_id} (ci bot): active`);
     expect(result.stdout).toContain("dry run: nothing changed");
@@ -69,7 +73,7 @@ describe("rotate-api-key runbook against a real Gateway", { timeout: 300_000 }, 
       [["--id", key.key_id], { GATEWAY_URL: "http://127.0.0.1:9" }, /cannot reach the Gateway/],
     ];
     for (const [args, extra, message] of cases) {
-      const result = await runScript("runbooks/rotate-api-key.ts", args, { env: { ...env(), ...extra } });
+      const result = await runMain(main, args, { env: { ...env(), ...extra } });
       expect(result.code, args.join(" ")).toBe(1);
       expect(result.stderr, args.join(" ")).toMatch(message);
       expect(result.stderr).not.toContain(key.api_key);

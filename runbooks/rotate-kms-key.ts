@@ -17,6 +17,7 @@ import { createAwsClients } from "./lib/aws.js";
 import { openRunbookAudit, AUDIT_SETTINGS } from "./lib/audit.js";
 import { requireSetting, resolveSettings } from "./lib/settings.js";
 import { pollUntil } from "./lib/poll.js";
+import { runIfEntryPoint, type ScriptMain } from "./lib/script-io.js";
 
 const NAME = "rotate-kms-key";
 const KEY_SOURCE = { flag: "key-id", env: ["KMS_KEY_ID"], output: "kmsKeyArn" };
@@ -61,133 +62,142 @@ const lastOnDemand = (rotations: RotationsListEntry[]) =>
     .map((r) => r.RotationDate!.getTime())
     .sort((a, b) => b - a)[0];
 
-await runCli(
-  {
-    name: NAME,
-    summary: "rotate the KMS key material now and verify automatic rotation (status and period)",
-    options: {
-      "key-id": {
-        type: "string",
-        arg: "<id|arn>",
-        description: "KMS key (else KMS_KEY_ID, else stack output kmsKeyArn)",
+export const main: ScriptMain = (argv, io) =>
+  runCli(
+    {
+      name: NAME,
+      summary: "rotate the KMS key material now and verify automatic rotation (status and period)",
+      options: {
+        "key-id": {
+          type: "string",
+          arg: "<id|arn>",
+          description: "KMS key (else KMS_KEY_ID, else stack output kmsKeyArn)",
+        },
+        "period-days": {
+          type: "string",
+          arg: "<days>",
+          description: "expected automatic rotation period",
+          default: "365",
+        },
+        "min-interval-hours": {
+          type: "string",
+          arg: "<hours>",
+          description: "skip when an on-demand rotation is younger than this (idempotence)",
+          default: "24",
+        },
+        force: { type: "boolean", description: "rotate even if a recent on-demand rotation exists" },
+        "wait-seconds": {
+          type: "string",
+          arg: "<s>",
+          description: "how long to wait for the rotation to show up",
+          default: "300",
+        },
       },
-      "period-days": {
-        type: "string",
-        arg: "<days>",
-        description: "expected automatic rotation period",
-        default: "365",
-      },
-      "min-interval-hours": {
-        type: "string",
-        arg: "<hours>",
-        description: "skip when an on-demand rotation is younger than this (idempotence)",
-        default: "24",
-      },
-      force: { type: "boolean", description: "rotate even if a recent on-demand rotation exists" },
-      "wait-seconds": {
-        type: "string",
-        arg: "<s>",
-        description: "how long to wait for the rotation to show up",
-        default: "300",
-      },
+      examples: ["./runbooks/rotate-kms-key.ts --env staging --dry-run", "make rotate-kms-key ENV=prod"],
     },
-    examples: ["./runbooks/rotate-kms-key.ts --env staging --dry-run", "make rotate-kms-key ENV=prod"],
-  },
-  async (ctx) => {
-    const { out, options } = ctx;
-    const n = numbers.safeParse({
-      period: options["period-days"],
-      minHours: options["min-interval-hours"],
-      waitSeconds: options["wait-seconds"],
-    });
-    if (!n.success)
-      throw new RunbookError(
-        `bad option: ${n.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
-      );
-    const settings = await resolveSettings({ keyId: KEY_SOURCE, ...AUDIT_SETTINGS }, ctx);
-    const keyId = requireSetting(settings.keyId, "the KMS key", KEY_SOURCE);
-    const { kms, s3 } = createAwsClients(ctx.environment);
+    async (ctx) => {
+      const { out, options } = ctx;
+      const n = numbers.safeParse({
+        period: options["period-days"],
+        minHours: options["min-interval-hours"],
+        waitSeconds: options["wait-seconds"],
+      });
+      if (!n.success)
+        throw new RunbookError(
+          `bad option: ${n.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
+        );
+      const settings = await resolveSettings({ keyId: KEY_SOURCE, ...AUDIT_SETTINGS }, ctx);
+      const keyId = requireSetting(settings.keyId, "the KMS key", KEY_SOURCE);
+      const { kms, s3 } = createAwsClients(ctx.environment);
 
-    const before = await out.progress(`reading rotation state of ${keyId}`, () =>
-      readRotationState(kms, keyId),
-    );
-    const last = lastOnDemand(before.rotations);
-    const recent = last !== undefined && Date.now() - last < n.data.minHours * 3_600_000;
-    const needsEnable =
-      !before.enabled || (before.periodDays !== undefined && before.periodDays !== n.data.period);
-    const needsRotate = !before.onDemandInProgress && (!recent || options.force === true);
-
-    out.info(`${out.c.bold("KMS key")} ${keyId} (${ctx.env})`);
-    out.info(
-      `  automatic rotation: ${before.enabled ? "on" : "off"}, period ${before.periodDays ?? "not reported"}` +
-        `${before.periodDays === undefined ? "" : " days"}; rotations so far: ${before.rotations.length}` +
-        (last ? `; last on-demand ${new Date(last).toISOString()}` : ""),
-    );
-    if (needsEnable) out.plan(`enable automatic rotation every ${n.data.period} days`);
-    if (needsRotate) out.plan("rotate the key material now (RotateKeyOnDemand); old material still decrypts");
-    else if (before.onDemandInProgress) out.plan("an on-demand rotation is already in progress: wait for it");
-    else
-      out.plan(
-        `last on-demand rotation is younger than ${n.data.minHours} h: nothing to rotate (--force rotates anyway)`,
+      const before = await out.progress(`reading rotation state of ${keyId}`, () =>
+        readRotationState(kms, keyId),
       );
-    if (ctx.dryRun) {
-      out.info(out.c.dim("dry run: nothing changed"));
-      return;
-    }
-    if ((needsEnable || needsRotate) && !(await ctx.confirm(`Apply to ${keyId} in ${ctx.env}`))) {
-      throw new RunbookError("cancelled: nothing changed");
-    }
-    const gatewayAudit = await openRunbookAudit(NAME, settings, { s3 });
-    // Key administrators may not use the key for data, so S3 refuses them an encrypted audit record:
-    // CloudTrail holds the KMS call with the caller; say so instead of failing after the change.
-    const audit = {
-      async record(action: string, target: string, detail: Record<string, unknown>) {
-        try {
-          await gatewayAudit.record(action, target, detail);
-        } catch (error) {
-          if ((error as { name?: string }).name !== "AccessDenied") throw error;
-          out.warn(
-            `${action} not written to ${gatewayAudit.where}: this role may not use the key for data; CloudTrail records the KMS call`,
-          );
-        }
-      },
-    };
-    if (needsEnable) {
-      await kms.send(new EnableKeyRotationCommand({ KeyId: keyId, RotationPeriodInDays: n.data.period }));
-      await audit.record("kms.enable_rotation", keyId, { period_days: n.data.period });
-      out.ok(`automatic rotation enabled (${n.data.period} days)`);
-    }
-    if (needsRotate) {
-      await kms.send(new RotateKeyOnDemandCommand({ KeyId: keyId }));
-      await audit.record("kms.rotate", keyId, { type: "ON_DEMAND" });
-      out.ok("on-demand rotation started");
-    }
+      const last = lastOnDemand(before.rotations);
+      const recent = last !== undefined && Date.now() - last < n.data.minHours * 3_600_000;
+      const needsEnable =
+        !before.enabled || (before.periodDays !== undefined && before.periodDays !== n.data.period);
+      const needsRotate = !before.onDemandInProgress && (!recent || options.force === true);
 
-    // On-demand rotation is asynchronous in AWS: the new material appears in ListKeyRotations later.
-    const after = await out.progress("verifying rotation", () =>
-      pollUntil(
-        () => readRotationState(kms, keyId),
-        (s) =>
-          s.enabled &&
-          !s.onDemandInProgress &&
-          (!needsRotate || s.rotations.length > before.rotations.length),
-        { timeoutMs: n.data.waitSeconds * 1000 },
-      ),
-    );
-    if (!after.value.enabled) throw new RunbookError("automatic rotation is still off after enabling it");
-    if (!after.ok)
-      throw new RunbookError(
-        `the new rotation did not show in ListKeyRotations within ${n.data.waitSeconds} s`,
+      out.info(`${out.c.bold("KMS key")} ${keyId} (${ctx.env})`);
+      out.info(
+        `  automatic rotation: ${before.enabled ? "on" : "off"}, period ${before.periodDays ?? "not reported"}` +
+          `${before.periodDays === undefined ? "" : " days"}; rotations so far: ${before.rotations.length}` +
+          (last ? `; last on-demand ${new Date(last).toISOString()}` : ""),
       );
-    if (after.value.periodDays !== undefined && after.value.periodDays !== n.data.period) {
-      throw new RunbookError(`rotation period is ${after.value.periodDays} days, expected ${n.data.period}`);
-    }
-    if (after.value.periodDays === undefined)
-      out.warn("the service did not report the rotation period (emulator?)");
-    const newest = lastOnDemand(after.value.rotations);
-    out.ok(
-      `verified: automatic rotation on, ${after.value.rotations.length} rotation(s)` +
-        (newest ? `, newest on-demand ${new Date(newest).toISOString()}` : ""),
-    );
-  },
-);
+      if (needsEnable) out.plan(`enable automatic rotation every ${n.data.period} days`);
+      if (needsRotate)
+        out.plan("rotate the key material now (RotateKeyOnDemand); old material still decrypts");
+      else if (before.onDemandInProgress)
+        out.plan("an on-demand rotation is already in progress: wait for it");
+      else
+        out.plan(
+          `last on-demand rotation is younger than ${n.data.minHours} h: nothing to rotate (--force rotates anyway)`,
+        );
+      if (ctx.dryRun) {
+        out.info(out.c.dim("dry run: nothing changed"));
+        return;
+      }
+      if ((needsEnable || needsRotate) && !(await ctx.confirm(`Apply to ${keyId} in ${ctx.env}`))) {
+        throw new RunbookError("cancelled: nothing changed");
+      }
+      const gatewayAudit = await openRunbookAudit(NAME, settings, { s3 });
+      // Key administrators may not use the key for data, so S3 refuses them an encrypted audit record:
+      // CloudTrail holds the KMS call with the caller; say so instead of failing after the change.
+      const audit = {
+        async record(action: string, target: string, detail: Record<string, unknown>) {
+          try {
+            await gatewayAudit.record(action, target, detail);
+          } catch (error) {
+            if ((error as { name?: string }).name !== "AccessDenied") throw error;
+            out.warn(
+              `${action} not written to ${gatewayAudit.where}: this role may not use the key for data; CloudTrail records the KMS call`,
+            );
+          }
+        },
+      };
+      if (needsEnable) {
+        await kms.send(new EnableKeyRotationCommand({ KeyId: keyId, RotationPeriodInDays: n.data.period }));
+        await audit.record("kms.enable_rotation", keyId, { period_days: n.data.period });
+        out.ok(`automatic rotation enabled (${n.data.period} days)`);
+      }
+      if (needsRotate) {
+        await kms.send(new RotateKeyOnDemandCommand({ KeyId: keyId }));
+        await audit.record("kms.rotate", keyId, { type: "ON_DEMAND" });
+        out.ok("on-demand rotation started");
+      }
+
+      // On-demand rotation is asynchronous in AWS: the new material appears in ListKeyRotations later.
+      const after = await out.progress("verifying rotation", () =>
+        pollUntil(
+          () => readRotationState(kms, keyId),
+          (s) =>
+            s.enabled &&
+            !s.onDemandInProgress &&
+            (!needsRotate || s.rotations.length > before.rotations.length),
+          { timeoutMs: n.data.waitSeconds * 1000 },
+        ),
+      );
+      if (!after.value.enabled) throw new RunbookError("automatic rotation is still off after enabling it");
+      if (!after.ok)
+        throw new RunbookError(
+          `the new rotation did not show in ListKeyRotations within ${n.data.waitSeconds} s`,
+        );
+      if (after.value.periodDays !== undefined && after.value.periodDays !== n.data.period) {
+        throw new RunbookError(
+          `rotation period is ${after.value.periodDays} days, expected ${n.data.period}`,
+        );
+      }
+      if (after.value.periodDays === undefined)
+        out.warn("the service did not report the rotation period (emulator?)");
+      const newest = lastOnDemand(after.value.rotations);
+      out.ok(
+        `verified: automatic rotation on, ${after.value.rotations.length} rotation(s)` +
+          (newest ? `, newest on-demand ${new Date(newest).toISOString()}` : ""),
+      );
+    },
+    argv,
+    io,
+  );
+
+await runIfEntryPoint(import.meta.url, main);

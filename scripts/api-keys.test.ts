@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway, type TestGateway } from "../app/gateway/testing/gateway-harness.js";
+import { runMain } from "../runbooks/lib/run-main.js";
 import { runScript } from "../runbooks/lib/run-script.js";
+import { main } from "./api-keys.js";
 
 const KEY = /cq_[a-z0-9]{12}_[A-Za-z0-9_-]{43}/g;
 const printedKeys = (text: string) => text.match(KEY) ?? [];
@@ -30,8 +32,7 @@ describe("api-keys CLI", { timeout: 600_000 }, () => {
     ADMIN_SECRET_ID: "",
     GATEWAY_URL: "",
   };
-  const cli = (args: string[], env: Record<string, string>) =>
-    runScript("scripts/api-keys.ts", args, { cwd, env });
+  const cli = (args: string[], env: Record<string, string>) => runMain(main, args, { cwd, env });
   const selfStatus = async (key: string) => (await gw.call("GET", "/api-keys/self", { key })).status;
 
   beforeAll(async () => {
@@ -57,8 +58,8 @@ describe("api-keys CLI", { timeout: 600_000 }, () => {
       expect(await selfStatus(apiKey)).toBe(200);
     });
 
-    it("lists keys in a table and shows one, never a secret", async () => {
-      const list = await cli(["list"], apiEnv());
+    it("lists keys in a table and shows one, never a secret (list as a command)", async () => {
+      const list = await runScript("scripts/api-keys.ts", ["list"], { cwd, env: apiEnv() });
       expect(list.code, list.output).toBe(0);
       expect(list.stdout).toMatch(new RegExp(`│ ${keyId}\\s*│ ci bot\\s*│ active`));
       expect(list.stdout).toContain("1 key(s) via the Gateway");

@@ -1,9 +1,6 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { runScript } from "../runbooks/lib/run-script.js";
 import { judgeNpmAudit, selectScans } from "./audit.js";
-
-const run = promisify(execFile);
 
 describe("make audit", () => {
   it("passes npm audit when it exits 0", () => {
@@ -30,10 +27,9 @@ describe("make audit", () => {
     expect(() => selectScans("virus")).toThrow(/unknown scan "virus"/);
   });
 
-  it("prints its plan with --dry-run and runs nothing", async () => {
-    const { stdout } = await run("npx", ["--no-install", "tsx", "scripts/audit.ts", "--dry-run"], {
-      env: { ...process.env, NO_COLOR: "1" },
-    });
+  it("prints its plan with --dry-run and runs nothing (as a command)", async () => {
+    const { code, stdout } = await runScript("scripts/audit.ts", ["--dry-run"]);
+    expect(code).toBe(0);
     expect(stdout).toContain("npm audit --omit=dev --audit-level=high");
     expect(stdout).toContain("scripts/secret-scan.ts --all");
     expect(stdout).toContain("vitest run policy/ stacks/");

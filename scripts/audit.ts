@@ -6,8 +6,8 @@
  * reported clearly and does not fail the run (the other scans still decide).
  */
 import { spawn } from "node:child_process";
-import { pathToFileURL } from "node:url";
 import { RunbookError, runCli } from "../runbooks/lib/cli.js";
+import { runIfEntryPoint, type ScriptIo, type ScriptMain, type TextSink } from "../runbooks/lib/script-io.js";
 
 export type ScanName = "dependencies" | "secrets" | "policy";
 export type Verdict = "passed" | "failed" | "skipped";
@@ -70,17 +70,22 @@ export const SCANS: Scan[] = [
 ];
 
 /** Runs one scan with its output shown live and kept for judging. */
-function runScan(scan: Scan): Promise<{ code: number; output: string }> {
+function runScan(scan: Scan, io: ScriptIo): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(scan.command, scan.args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(scan.command, scan.args, {
+      cwd: io.cwd,
+      env: io.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
-    const keep = (chunk: Buffer, to: NodeJS.WriteStream) => {
+    const keep = (chunk: string, to: TextSink) => {
       to.write(chunk);
       // Bounded: the verdict needs only enough text to recognise a network failure.
-      if (output.length < 1_000_000) output += chunk.toString("utf8");
+      if (output.length < 1_000_000) output += chunk;
     };
-    child.stdout.on("data", (c: Buffer) => keep(c, process.stdout));
-    child.stderr.on("data", (c: Buffer) => keep(c, process.stderr));
+    // Decoded as streams: a character split across two chunks stays whole.
+    child.stdout.setEncoding("utf8").on("data", (c: string) => keep(c, io.stdout));
+    child.stderr.setEncoding("utf8").on("data", (c: string) => keep(c, io.stderr));
     child.on("error", (err) =>
       resolve({ code: 127, output: `${scan.command} could not start: ${err.message}` }),
     );
@@ -100,8 +105,8 @@ export function selectScans(skip: string | undefined): Scan[] {
   return SCANS.filter((s) => !names.includes(s.name));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  await runCli(
+export const main: ScriptMain = (argv, io) =>
+  runCli(
     {
       name: "audit",
       readsEnvFile: false,
@@ -119,14 +124,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
         "npx tsx scripts/audit.ts --dry-run",
       ],
     },
-    async ({ options, dryRun, out }) => {
+    async ({ options, dryRun, out, io }) => {
       const scans = selectScans(options.skip as string | undefined);
       for (const scan of scans) out.plan(`${scan.title}: ${scan.command} ${scan.args.join(" ")}`);
       if (dryRun) return;
       const results: Array<{ scan: Scan; verdict: Verdict; note?: string }> = [];
       for (const scan of scans) {
         out.info(out.c.bold(`\n== ${scan.title}`));
-        const { code, output } = await runScan(scan);
+        const { code, output } = await runScan(scan, io);
         results.push({ scan, ...scan.judge(code, output) });
       }
       out.info(out.c.bold("\n== Summary"));
@@ -139,5 +144,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       const failed = results.filter((r) => r.verdict === "failed").map((r) => r.scan.name);
       if (failed.length > 0) throw new RunbookError(`failed: ${failed.join(", ")}`);
     },
+    argv,
+    io,
   );
-}
+
+await runIfEntryPoint(import.meta.url, main);

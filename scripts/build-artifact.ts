@@ -8,13 +8,16 @@
  */
 import { createHash } from "node:crypto";
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
 import { build } from "esbuild";
-import { $, argv, chalk } from "zx";
+import { $, chalk } from "zx";
 import { PREBUILT_WORKER_FILE } from "../app/core/search/scan-pool.js";
 import { bundleAdminScript, PREBUILT_SCRIPT } from "../app/gateway/admin/assets.js";
+import { colorEnabled } from "../runbooks/lib/output.js";
+import { runIfEntryPoint, type ScriptIo } from "../runbooks/lib/script-io.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 /** Loaded at run time, with native parts: shipped as packages beside the bundles. */
@@ -117,19 +120,27 @@ export async function buildArtifact(outDir: string, sourceRoot: string = ROOT): 
   return { tarball, sha256, bytes: bytes.length };
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  if (argv.help) {
-    console.log(HELP);
-    process.exit(0);
-  }
-  const out = typeof argv.out === "string" ? argv.out : join(ROOT, "dist/release");
+export async function main(argv: string[], io: ScriptIo): Promise<number> {
+  chalk.level = colorEnabled(io.env, io.stdout) ? 1 : 0;
   try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { out: { type: "string" }, help: { type: "boolean", short: "h" } },
+    });
+    if (values.help) {
+      io.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    const out = values.out ? resolve(io.cwd, values.out) : join(ROOT, "dist/release");
     const artifact = await buildArtifact(out);
-    console.log(
-      `${chalk.green("✓")} ${artifact.tarball} ${chalk.dim(`${(artifact.bytes / 1024 / 1024).toFixed(1)} MiB sha256 ${artifact.sha256.slice(0, 16)}…`)}`,
+    io.stdout.write(
+      `${chalk.green("✓")} ${artifact.tarball} ${chalk.dim(`${(artifact.bytes / 1024 / 1024).toFixed(1)} MiB sha256 ${artifact.sha256.slice(0, 16)}…`)}\n`,
     );
+    return 0;
   } catch (error) {
-    console.error(chalk.red(`build-artifact: ${(error as Error).message.split("\n")[0]}`));
-    process.exit(1);
+    io.stderr.write(`${chalk.red(`build-artifact: ${(error as Error).message.split("\n")[0]}`)}\n`);
+    return 1;
   }
 }
+
+await runIfEntryPoint(import.meta.url, main);

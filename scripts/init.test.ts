@@ -11,7 +11,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runMain } from "../runbooks/lib/run-main.js";
 import { REPO_ROOT, runScript } from "../runbooks/lib/run-script.js";
+import { main } from "./init.js";
 
 /** A project directory with the real template and manifests, and an up-to-date node_modules stamp. */
 function makeProject(): string {
@@ -37,7 +39,7 @@ describe("make init", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("reports prerequisites, skips what is up to date, and creates .env with random secrets", async () => {
+  it("reports prerequisites, skips what is up to date, and creates .env with random secrets (as a command)", async () => {
     const result = await runScript("scripts/init.ts", [], { cwd: dir, env: env() });
     expect(result.code, result.output).toBe(0);
     expect(result.stdout).toMatch(/✔ Node\.js +v\d+/);
@@ -64,7 +66,7 @@ describe("make init", () => {
 
   it("keeps an existing .env when it cannot ask (no terminal, no --yes)", async () => {
     writeFileSync(join(dir, ".env"), "MINE=1\n");
-    const result = await runScript("scripts/init.ts", [], { cwd: dir, env: env() });
+    const result = await runMain(main, [], { cwd: dir, env: env() });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain(".env exists: kept");
     expect(read(dir, ".env")).toBe("MINE=1\n");
@@ -72,13 +74,13 @@ describe("make init", () => {
 
   it("tells a user of make to add YES=1, not --yes", async () => {
     writeFileSync(join(dir, ".env"), "MINE=1\n");
-    const result = await runScript("scripts/init.ts", [], { cwd: dir, env: env({ CQ_VIA_MAKE: "1" }) });
+    const result = await runMain(main, [], { cwd: dir, env: env({ CQ_VIA_MAKE: "1" }) });
     expect(result.output).toContain(".env exists: kept (re-run with YES=1 to replace it from the template)");
   });
 
   it("replaces an existing .env with --yes and keeps the old one as .env.backup", async () => {
     writeFileSync(join(dir, ".env"), "MINE=1\n");
-    const result = await runScript("scripts/init.ts", ["--yes"], { cwd: dir, env: env({ CI: "true" }) });
+    const result = await runMain(main, ["--yes"], { cwd: dir, env: env({ CI: "true" }) });
     expect(result.code, result.output).toBe(0);
     expect(read(dir, ".env.backup")).toBe("MINE=1\n");
     expect(read(dir, ".env")).toContain("GATEWAY_PORT=8080");
@@ -87,7 +89,7 @@ describe("make init", () => {
   it("dry run says it would install stale dependencies and create .env, and changes nothing", async () => {
     const future = new Date(Date.now() + 60_000);
     utimesSync(join(dir, "package-lock.json"), future, future);
-    const result = await runScript("scripts/init.ts", ["--dry-run"], { cwd: dir, env: env() });
+    const result = await runMain(main, ["--dry-run"], { cwd: dir, env: env() });
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain("package-lock.json changed since the last install: would run npm ci");
     expect(result.output).toContain("would create .env");
@@ -97,14 +99,14 @@ describe("make init", () => {
   it("fails with one clear line when Node.js is too old for the project", async () => {
     const pkg = JSON.parse(read(dir, "package.json")) as Record<string, unknown>;
     writeFileSync(join(dir, "package.json"), JSON.stringify({ ...pkg, engines: { node: ">=99" } }));
-    const result = await runScript("scripts/init.ts", ["--skip-install"], { cwd: dir, env: env() });
+    const result = await runMain(main, ["--skip-install"], { cwd: dir, env: env() });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/✖ init: missing prerequisites: Node\.js/);
     expect(existsSync(join(dir, ".env"))).toBe(false);
   });
 
   it("rejects an unknown option", async () => {
-    const result = await runScript("scripts/init.ts", ["--frobnicate"], { cwd: dir, env: env() });
+    const result = await runMain(main, ["--frobnicate"], { cwd: dir, env: env() });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/unknown option --frobnicate/);
   });

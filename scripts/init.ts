@@ -15,6 +15,7 @@ import { which } from "zx";
 import { describeError, RunbookError, runCli, yesFlag, type RunContext } from "../runbooks/lib/cli.js";
 import { storeKeyAdmin } from "../runbooks/lib/key-admin.js";
 import { stream } from "../runbooks/lib/exec.js";
+import { runIfEntryPoint, type ScriptMain } from "../runbooks/lib/script-io.js";
 
 type Level = "ok" | "warn" | "fail";
 interface Check {
@@ -172,7 +173,7 @@ async function createEnvFile(ctx: RunContext, root: string): Promise<void> {
     );
   }
   if (ctx.dryRun) return out.plan(".env exists: would ask before replacing it");
-  const interactive = Boolean(process.stdin.isTTY) && ctx.environment.CI !== "true";
+  const interactive = ctx.io.ask !== undefined && ctx.environment.CI !== "true";
   if (!ctx.yes && !interactive)
     return out.info(
       `.env exists: kept (re-run with ${yesFlag(ctx.environment)} to replace it from the template)`,
@@ -189,55 +190,60 @@ async function createEnvFile(ctx: RunContext, root: string): Promise<void> {
   out.ok("replaced .env from .env.example; the previous one is in .env.backup");
 }
 
-await runCli(
-  {
-    name: "init",
-    summary: "check prerequisites, install dependencies and git hooks, create .env",
-    readsEnvFile: false,
-    options: { "skip-install": { type: "boolean", description: "do not install dependencies" } },
-    examples: ["make init", "npx tsx scripts/init.ts --yes   # CI: no questions, replaces .env"],
-  },
-  async (ctx) => {
-    const { out } = ctx;
-    const root = process.cwd();
-    out.info(out.c.bold("Prerequisites"));
-    const checks = await checkPrerequisites(root, ctx.environment);
-    const mark = { ok: out.c.green("✔"), warn: out.c.yellow("!"), fail: out.c.red("✖") };
-    const width = Math.max(...checks.map((c) => c.name.length)) + 2;
-    for (const c of checks)
-      out.info(
-        `  ${mark[c.level]} ${c.name.padEnd(width)}${c.level === "ok" ? c.detail : out.c.dim(c.detail)}`,
-      );
-    const failed = checks.filter((c) => c.level === "fail");
-    if (failed.length > 0)
-      throw new RunbookError(`missing prerequisites: ${failed.map((c) => c.name).join(", ")}`);
+export const main: ScriptMain = (argv, io) =>
+  runCli(
+    {
+      name: "init",
+      summary: "check prerequisites, install dependencies and git hooks, create .env",
+      readsEnvFile: false,
+      options: { "skip-install": { type: "boolean", description: "do not install dependencies" } },
+      examples: ["make init", "npx tsx scripts/init.ts --yes   # CI: no questions, replaces .env"],
+    },
+    async (ctx) => {
+      const { out } = ctx;
+      const root = ctx.io.cwd;
+      out.info(out.c.bold("Prerequisites"));
+      const checks = await checkPrerequisites(root, ctx.environment);
+      const mark = { ok: out.c.green("✔"), warn: out.c.yellow("!"), fail: out.c.red("✖") };
+      const width = Math.max(...checks.map((c) => c.name.length)) + 2;
+      for (const c of checks)
+        out.info(
+          `  ${mark[c.level]} ${c.name.padEnd(width)}${c.level === "ok" ? c.detail : out.c.dim(c.detail)}`,
+        );
+      const failed = checks.filter((c) => c.level === "fail");
+      if (failed.length > 0)
+        throw new RunbookError(`missing prerequisites: ${failed.map((c) => c.name).join(", ")}`);
 
-    const stale = dependenciesStale(root);
-    if (!stale) out.ok("dependencies up to date");
-    else if (ctx.options["skip-install"]) out.warn(`${stale}; skipped (--skip-install)`);
-    else if (ctx.dryRun) out.plan(`${stale}: would run npm ci`);
-    else {
-      await out.progress(`${stale}: npm ci`, () =>
-        stream("npm", ["ci", "--no-audit", "--no-fund"], { cwd: root }),
-      );
-      writeFileSync(join(root, "node_modules", ".install-stamp"), "");
-      out.ok("dependencies installed");
-    }
+      const stale = dependenciesStale(root);
+      if (!stale) out.ok("dependencies up to date");
+      else if (ctx.options["skip-install"]) out.warn(`${stale}; skipped (--skip-install)`);
+      else if (ctx.dryRun) out.plan(`${stale}: would run npm ci`);
+      else {
+        await out.progress(`${stale}: npm ci`, () =>
+          stream("npm", ["ci", "--no-audit", "--no-fund"], { cwd: root }),
+        );
+        writeFileSync(join(root, "node_modules", ".install-stamp"), "");
+        out.ok("dependencies installed");
+      }
 
-    const husky = join(root, "node_modules", ".bin", "husky");
-    if (!existsSync(join(root, ".git"))) out.warn("not a git repository: git hooks skipped");
-    else if (!existsSync(husky)) out.warn("husky is not installed: git hooks skipped");
-    else if (ctx.dryRun) out.plan("would install the git hooks (husky)");
-    else {
-      execFileSync(husky, [], { cwd: root, stdio: "ignore" });
-      out.ok("git hooks installed (pre-commit: prettier, eslint --fix, secret scan)");
-    }
+      const husky = join(root, "node_modules", ".bin", "husky");
+      if (!existsSync(join(root, ".git"))) out.warn("not a git repository: git hooks skipped");
+      else if (!existsSync(husky)) out.warn("husky is not installed: git hooks skipped");
+      else if (ctx.dryRun) out.plan("would install the git hooks (husky)");
+      else {
+        execFileSync(husky, [], { cwd: root, stdio: "ignore" });
+        out.ok("git hooks installed (pre-commit: prettier, eslint --fix, secret scan)");
+      }
 
-    await createEnvFile(ctx, root);
-    if (ctx.dryRun) out.info(out.c.dim("dry run: nothing changed"));
-    else
-      out.info(
-        `\nNext: ${out.c.cyan("make dev")} to run Gateway + Core together (or ${out.c.cyan("make gateway")} and ${out.c.cyan("make core")} apart), ${out.c.cyan("make test")} to run the tests.`,
-      );
-  },
-);
+      await createEnvFile(ctx, root);
+      if (ctx.dryRun) out.info(out.c.dim("dry run: nothing changed"));
+      else
+        out.info(
+          `\nNext: ${out.c.cyan("make dev")} to run Gateway + Core together (or ${out.c.cyan("make gateway")} and ${out.c.cyan("make core")} apart), ${out.c.cyan("make test")} to run the tests.`,
+        );
+    },
+    argv,
+    io,
+  );
+
+await runIfEntryPoint(import.meta.url, main);

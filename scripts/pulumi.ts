@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { $, chalk, minimist, spinner, which } from "zx";
+import { colorEnabled } from "../runbooks/lib/output.js";
+import { runIfEntryPoint, type ScriptIo } from "../runbooks/lib/script-io.js";
 import { buildArtifact } from "./build-artifact.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -41,6 +43,12 @@ class DeployError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Lines for the operator: results on stdout, failures on stderr. */
+interface Lines {
+  out(line: string): void;
+  err(line: string): void;
 }
 
 interface Options {
@@ -78,12 +86,12 @@ function parseOptions(args: string[]): Options | "help" {
   };
 }
 
-async function build(o: Options): Promise<void> {
+async function build(o: Options, say: Lines): Promise<void> {
   if (o.skipBuild) return;
   const out = join(ROOT, "dist/release");
   if (o.command !== "rollback") {
     const artifact = await spinner("building the release artifact", () => buildArtifact(out));
-    console.log(`${chalk.green("✓")} artifact ${chalk.dim(artifact.sha256.slice(0, 16))}`);
+    say.out(`${chalk.green("✓")} artifact ${chalk.dim(artifact.sha256.slice(0, 16))}`);
     return;
   }
   const tree = await mkdtemp(join(tmpdir(), "codequery-rollback-"));
@@ -92,7 +100,7 @@ async function build(o: Options): Promise<void> {
     const artifact = await spinner(`building the release artifact from ${o.to}`, () =>
       buildArtifact(out, tree),
     );
-    console.log(`${chalk.green("✓")} artifact from ${o.to} ${chalk.dim(artifact.sha256.slice(0, 16))}`);
+    say.out(`${chalk.green("✓")} artifact from ${o.to} ${chalk.dim(artifact.sha256.slice(0, 16))}`);
   } finally {
     await $({ cwd: ROOT, quiet: true, nothrow: true })`git worktree remove --force ${tree}`;
     await rm(tree, { recursive: true, force: true });
@@ -118,8 +126,8 @@ async function waitForHealth(url: string, timeoutSeconds: number): Promise<void>
   );
 }
 
-async function run(o: Options): Promise<void> {
-  await build(o);
+async function run(o: Options, say: Lines): Promise<void> {
+  await build(o, say);
   const stack = ["--stack", o.env, "--cwd", ROOT];
   if (o.command === "preview") {
     await $({ stdio: "inherit" })`pulumi preview ${stack} --policy-pack ${join(ROOT, "policy")} --diff`;
@@ -130,21 +138,20 @@ async function run(o: Options): Promise<void> {
     const outputs = JSON.parse(
       (await $({ quiet: true })`pulumi stack output ${stack} --json`).stdout,
     ) as Record<string, string>;
-    for (const [name, value] of Object.entries(outputs))
-      console.log(`  ${chalk.cyan(name.padEnd(22))} ${value}`);
+    for (const [name, value] of Object.entries(outputs)) say.out(`  ${chalk.cyan(name.padEnd(22))} ${value}`);
     if (/^https?:\/\//.test(outputs.gatewayUrl ?? "")) {
       await spinner(`waiting for ${outputs.gatewayUrl}/ to answer 200`, () =>
         waitForHealth(outputs.gatewayUrl!, o.healthTimeoutSeconds),
       );
-      console.log(`${chalk.green("✓")} ${o.env} is healthy at ${outputs.gatewayUrl}`);
+      say.out(`${chalk.green("✓")} ${o.env} is healthy at ${outputs.gatewayUrl}`);
     } else {
-      console.log(
+      say.out(
         chalk.yellow(`no public URL in ${o.env}: ${outputs.gatewayAccess ?? "(see the stack outputs)"}`),
       );
     }
   } catch (error) {
-    console.error(chalk.red(`${o.command} of ${o.env} failed: ${(error as Error).message.split("\n")[0]}`));
-    console.error(
+    say.err(chalk.red(`${o.command} of ${o.env} failed: ${(error as Error).message.split("\n")[0]}`));
+    say.err(
       `To roll back the application: ${chalk.bold(`make rollback ENV=${o.env} TO=<previous release tag>`)}; ` +
         `infrastructure changes: revert the commit and \`make deploy ENV=${o.env}\`, or \`pulumi stack history --stack ${o.env}\` to see what changed.`,
     );
@@ -152,26 +159,29 @@ async function run(o: Options): Promise<void> {
   }
 }
 
-export async function main(args: string[]): Promise<number> {
+export async function main(args: string[], io: ScriptIo): Promise<number> {
+  chalk.level = colorEnabled(io.env, io.stdout) ? 1 : 0;
+  const say: Lines = {
+    out: (line) => void io.stdout.write(`${line}\n`),
+    err: (line) => void io.stderr.write(`${line}\n`),
+  };
   try {
     const options = parseOptions(args);
     if (options === "help") {
-      console.log(HELP);
+      say.out(HELP);
       return 0;
     }
-    if (!(await which("pulumi", { nothrow: true }))) throw new DeployError(INSTALL_HINT);
-    await run(options);
+    if (!(await which("pulumi", { nothrow: true, path: io.env.PATH }))) throw new DeployError(INSTALL_HINT);
+    await run(options, say);
     return 0;
   } catch (error) {
     if (error instanceof DeployError) {
-      if (!error.reported) console.error(chalk.red(error.message));
+      if (!error.reported) say.err(chalk.red(error.message));
       return 1;
     }
-    console.error(chalk.red(`pulumi.ts: ${(error as Error).message.split("\n")[0]}`));
+    say.err(chalk.red(`pulumi.ts: ${(error as Error).message.split("\n")[0]}`));
     return 1;
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  process.exit(await main(process.argv.slice(2)));
-}
+await runIfEntryPoint(import.meta.url, main);

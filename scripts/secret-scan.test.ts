@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { runMain } from "../runbooks/lib/run-main.js";
 import { runScript } from "../runbooks/lib/run-script.js";
-import { isEnvFile, scanText } from "./secret-scan.js";
+import { isEnvFile, main, scanText } from "./secret-scan.js";
 
 const run = promisify(execFile);
 
@@ -25,7 +26,7 @@ const fake = {
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const scan = (cwd: string, args: string[]) => runScript("scripts/secret-scan.ts", args, { cwd });
+const scan = (cwd: string, args: string[]) => runMain(main, args, { cwd });
 
 describe("secret scan rules", () => {
   it("finds an AWS access key id", () => {
@@ -104,8 +105,8 @@ describe("secret-scan command", () => {
     expect(code).toBe(0);
   });
 
-  it("refuses to run with nothing to scan", async () => {
-    const { code, output } = await scan(repo(), []);
+  it("refuses to run with nothing to scan (as a command)", async () => {
+    const { code, output } = await runScript("scripts/secret-scan.ts", [], { cwd: repo() });
     expect(code).toBe(1);
     expect(output).toMatch(/give files to scan, or --all/);
   });

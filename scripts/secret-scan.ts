@@ -10,11 +10,11 @@
  * file (a picomatch glob per line) in `.secret-scan-allow` at the repository root.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import picomatch from "picomatch";
 import { RunbookError, runCli } from "../runbooks/lib/cli.js";
+import { runIfEntryPoint, type ScriptMain } from "../runbooks/lib/script-io.js";
 
 export interface Finding {
   file: string;
@@ -102,14 +102,8 @@ export function scanPaths(paths: string[], root: string): Finding[] {
   return paths.filter((p) => !allowed(relative(root, resolve(p)))).flatMap((p) => scanFile(p, root));
 }
 
-// Run as a command (not imported by the tests); realpath so a symlinked checkout still counts.
-const isMain =
-  process.argv[1] !== undefined &&
-  existsSync(process.argv[1]) &&
-  import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-
-if (isMain) {
-  await runCli(
+export const main: ScriptMain = (argv, io) =>
+  runCli(
     {
       name: "secret-scan",
       readsEnvFile: false,
@@ -124,10 +118,10 @@ if (isMain) {
       },
       examples: ["npx tsx scripts/secret-scan.ts --all", "npx tsx scripts/secret-scan.ts src/a.ts .env"],
     },
-    async ({ options, positionals, out }) => {
-      const root = process.cwd();
+    async ({ options, positionals, out, io }) => {
+      const root = io.cwd;
       if (!options.all && positionals.length === 0) throw new RunbookError("give files to scan, or --all");
-      const paths = options.all ? gitFiles(root) : positionals;
+      const paths = options.all ? gitFiles(root) : positionals.map((p) => resolve(root, p));
       const findings = scanPaths(paths, root);
       for (const f of findings) out.info(`${out.c.bold(`${f.file}:${f.line}`)}: ${out.c.red(f.kind)}`);
       if (findings.length > 0) {
@@ -138,5 +132,8 @@ if (isMain) {
       }
       out.ok(`no secrets found in ${paths.length} file(s)`);
     },
+    argv,
+    io,
   );
-}
+
+await runIfEntryPoint(import.meta.url, main);

@@ -11,13 +11,13 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import { pathToFileURL } from "node:url";
 import { RunbookError, runCli } from "../runbooks/lib/cli.js";
 import { GATEWAY_OPTIONS, GATEWAY_SETTINGS, resolveGatewayAdmin } from "../runbooks/lib/gateway-admin.js";
-import { runningDevGatewayUrl } from "../runbooks/lib/local-dev.js";
+import { devDirOf, runningDevGatewayUrl } from "../runbooks/lib/local-dev.js";
 import { resolveSettings } from "../runbooks/lib/settings.js";
 import { requestJson, type JsonAnswer } from "../runbooks/lib/json-http.js";
 import type { Output } from "../runbooks/lib/output.js";
+import { runIfEntryPoint, type ScriptMain } from "../runbooks/lib/script-io.js";
 
 export interface SmokeOptions {
   url: string;
@@ -225,8 +225,8 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  await runCli(
+export const main: ScriptMain = (argv, io) =>
+  runCli(
     {
       name: "smoke",
       summary: "end-to-end check of a running Gateway with a key of its own (purged at the end)",
@@ -250,7 +250,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       const settings = await resolveSettings(GATEWAY_SETTINGS, withUrl);
       if (settings.gatewayUrl && !/^https?:\/\/[^\s/]+/.test(settings.gatewayUrl))
         throw new RunbookError(`"${settings.gatewayUrl}" is not a Gateway URL: make smoke URL=https://…`);
-      if (!settings.gatewayUrl && !(ctx.env === "dev" && runningDevGatewayUrl()))
+      if (!settings.gatewayUrl && !(ctx.env === "dev" && runningDevGatewayUrl(devDirOf(ctx.io.cwd))))
         throw new RunbookError(
           "give the Gateway's URL: make smoke URL=https://… (or GATEWAY_URL; a running make dev Gateway is found by itself)",
         );
@@ -268,5 +268,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       });
       out.ok(`smoke test passed: ${checks} checks against ${url}`);
     },
+    argv,
+    io,
   );
-}
+
+await runIfEntryPoint(import.meta.url, main);

@@ -33,6 +33,31 @@ describe("runbook command line", () => {
     expect(() => parseCli(spec, ["--env", "../prod"])).toThrow(RunbookError);
   });
 
+  it("says each command-line mistake in one line, in its own words", () => {
+    const mistake = (args: string[]) => {
+      try {
+        parseCli(spec, args);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return "accepted";
+    };
+    expect(mistake(["--frob=1"])).toBe("unknown option --frob (see --help)");
+    expect(mistake(["-z"])).toBe("unknown option -z (see --help)");
+    expect(mistake(["--at", "--force"])).toBe("--at needs a value (see --help)");
+    expect(mistake(["--at="])).toBe("--at needs a value (see --help)");
+    expect(mistake(["--force=yes"])).toBe("--force takes no value (see --help)");
+    expect(mistake(["--at=2026-01-01T00:00:00Z", "--at", "2026-01-02T00:00:00Z"])).toBe(
+      "--at needs exactly one value (see --help)",
+    );
+  });
+
+  it("takes a value given with = and a value that starts with a dash when given with =", () => {
+    expect(parseCli(spec, ["--at=2026-01-01T00:00:00Z"]).options.at).toBe("2026-01-01T00:00:00Z");
+    expect(parseCli(spec, ["--at=-1"]).options.at).toBe("-1");
+    expect(parseCli(spec, ["-h"]).help).toBe(true);
+  });
+
   it("colours only on a terminal and never with NO_COLOR", () => {
     const tty = { isTTY: true } as NodeJS.WriteStream;
     const pipe = { isTTY: false } as NodeJS.WriteStream;

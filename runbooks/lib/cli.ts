@@ -1,6 +1,8 @@
-import { minimist, question } from "zx";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { readEnvironment } from "../../app/common/config.js";
 import { createOutput, type Output } from "./output.js";
+import type { ScriptIo } from "./script-io.js";
 
 /** A failure the operator can act on: printed as one line, exit code 1. */
 export class RunbookError extends Error {
@@ -51,43 +53,39 @@ export interface ParsedCli {
   help: boolean;
 }
 
+/** Single-letter spellings of the common options. */
+const SHORT: Record<string, string> = { help: "h", yes: "y" };
+
 export function parseCli(spec: CliSpec, args: string[]): ParsedCli {
   const all = { ...COMMON_OPTIONS, ...spec.options };
-  const names = Object.keys(all);
-  const booleans = names.filter((n) => all[n]!.type === "boolean");
-  const strings = names.filter((n) => all[n]!.type === "string");
-  const unknown: string[] = [];
-  const parsed = minimist(args, {
-    boolean: booleans,
-    string: strings,
-    alias: { h: "help", y: "yes" },
-    unknown: (arg) => {
-      if (arg.startsWith("-")) unknown.push(arg);
-      return true;
-    },
-  });
-  if (unknown.length > 0) throw new RunbookError(`unknown option ${unknown[0]!.split("=")[0]} (see --help)`);
-  const positionals = parsed._.map(String);
+  const config = Object.fromEntries(
+    Object.entries(all).map(([name, o]) => [
+      name,
+      { type: o.type, ...(SHORT[name] ? { short: SHORT[name] } : {}) },
+    ]),
+  );
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof config; allowPositionals: true; tokens: true }>>;
+  try {
+    parsed = parseArgs({ args, options: config, strict: true, allowPositionals: true, tokens: true });
+  } catch (err) {
+    throw new RunbookError(`${argumentMistake(err)} (see --help)`);
+  }
+  const { values, positionals, tokens } = parsed;
   if (!spec.positionals && positionals.length > 0) {
     throw new RunbookError(`unexpected argument "${positionals[0]}" (see --help)`);
   }
   const options: Record<string, string | boolean | undefined> = {};
-  for (const name of names) {
-    const value = parsed[name] as string | boolean | undefined;
-    // minimist gives "" for an absent string option and false for an absent boolean.
-    if (all[name]!.type === "string") {
-      if (value === true || (Array.isArray(value) && value.length > 1)) {
-        throw new RunbookError(`--${name} needs exactly one value (see --help)`);
-      }
-      // minimist turns a bare `--name` (no value) into "": that is a mistake, not "unset".
-      const given = args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-      if (given && (value === undefined || value === ""))
-        throw new RunbookError(`--${name} needs a value (see --help)`);
-      options[name] =
-        value === undefined || value === "" ? (all[name]!.default as string | undefined) : String(value);
-    } else {
-      options[name] = Boolean(value);
+  for (const [name, o] of Object.entries(all)) {
+    const value = values[name];
+    if (o.type === "boolean") {
+      options[name] = value === true;
+      continue;
     }
+    // parseArgs keeps the last of repeated values silently: a repeat is more likely a mistake.
+    if (tokens.filter((t) => t.kind === "option" && t.name === name).length > 1)
+      throw new RunbookError(`--${name} needs exactly one value (see --help)`);
+    if (value === "") throw new RunbookError(`--${name} needs a value (see --help)`);
+    options[name] = value === undefined ? (o.default as string | undefined) : String(value);
   }
   const env = String(options.env ?? "dev");
   if (!/^[a-z][a-z0-9-]{0,31}$/.test(env))
@@ -100,6 +98,18 @@ export function parseCli(spec: CliSpec, args: string[]): ParsedCli {
     yes: options.yes === true,
     help: options.help === true,
   };
+}
+
+/** parseArgs's multi-line message for a bad command line, as one line in our words. */
+function argumentMistake(err: unknown): string {
+  const { code, message } = err as { code?: string; message?: string };
+  const option = /'(-[^' ]+)/.exec(message ?? "")?.[1] ?? "";
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option ${option}`;
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE")
+    return /does not take an argument/.test(message ?? "")
+      ? `${option} takes no value`
+      : `${option} needs a value`;
+  return (message ?? String(err)).split("\n")[0]!;
 }
 
 export function helpText(spec: CliSpec, out: Output): string {
@@ -126,23 +136,30 @@ export function helpText(spec: CliSpec, out: Output): string {
 
 export interface RunContext extends ParsedCli {
   out: Output;
-  /** the process environment (entry point only: runbooks read settings through settings.ts) */
+  /** the environment (entry point only: runbooks read settings through settings.ts) */
   environment: Record<string, string | undefined>;
+  /** the process's streams, real environment (without .env) and working directory */
+  io: ScriptIo;
   /** asks before a change; true with --yes; refuses without a terminal to ask on */
   confirm(what: string): Promise<boolean>;
 }
 
 export async function confirmChange(
   what: string,
-  opts: { yes: boolean; environment: Record<string, string | undefined>; out: Output },
+  opts: {
+    yes: boolean;
+    environment: Record<string, string | undefined>;
+    out: Output;
+    ask?: ScriptIo["ask"];
+  },
 ): Promise<boolean> {
   if (opts.yes) return true;
-  if (!process.stdin.isTTY || opts.environment.CI === "true") {
+  if (!opts.ask || opts.environment.CI === "true") {
     throw new RunbookError(
       `${what}: re-run with ${yesFlag(opts.environment)} to confirm (no terminal to ask on)`,
     );
   }
-  const answer = await question(opts.out.c.yellow(`${what}? [y/N] `));
+  const answer = await opts.ask(opts.out.c.yellow(`${what}? [y/N] `));
   return /^y(es)?$/i.test(answer.trim());
 }
 
@@ -156,37 +173,44 @@ export function yesFlag(environment: Record<string, string | undefined>): string
 }
 
 /**
- * Entry point of every runbook: parses options, prints --help, runs `main`, and turns any
- * failure into one clear line on stderr and exit code 1.
+ * The `main` of every runbook and script: parses options, prints --help, runs `body`, and turns
+ * any failure into one clear line on stderr. Resolves to the exit code (0, or 1 on failure).
  */
 export async function runCli(
   spec: CliSpec,
-  main: (ctx: RunContext) => Promise<void>,
-  args = process.argv.slice(2),
-): Promise<void> {
-  // The SDK's "needs Node 22 from 2027" notice would bury the runbook's own output.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  let environment: Record<string, string | undefined> = { ...process.env };
-  const out = createOutput(environment);
+  body: (ctx: RunContext) => Promise<void>,
+  argv: string[],
+  io: ScriptIo,
+): Promise<number> {
+  let environment: Record<string, string | undefined> = { ...io.env };
+  const out = createOutput(environment, io);
   try {
-    const parsed = parseCli(spec, args);
+    const parsed = parseCli(spec, argv);
     if (parsed.help) {
-      console.log(helpText(spec, out));
-      return;
+      out.info(helpText(spec, out));
+      return 0;
     }
     // Local work reads .env like the services do (one loader); other environments take only real variables.
-    if (parsed.env === "dev" && spec.readsEnvFile !== false) environment = readEnvironment(process.env);
+    if (parsed.env === "dev" && spec.readsEnvFile !== false)
+      environment = readEnvironment(io.env, envFileOf(io.cwd));
     const ctx: RunContext = {
       ...parsed,
       out,
       environment,
-      confirm: (what) => confirmChange(what, { yes: parsed.yes, environment, out }),
+      io,
+      confirm: (what) => confirmChange(what, { yes: parsed.yes, environment, out, ask: io.ask }),
     };
-    await main(ctx);
+    await body(ctx);
+    return 0;
   } catch (err) {
     out.fail(`${spec.name}: ${describeError(err)}`);
-    process.exitCode = 1;
+    return 1;
   }
+}
+
+/** `.env` in `cwd`, named as the user knows it when that is where they are. */
+function envFileOf(cwd: string): string {
+  return resolve(cwd) === process.cwd() ? ".env" : join(cwd, ".env");
 }
 
 export function describeError(err: unknown): string {

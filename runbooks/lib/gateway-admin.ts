@@ -3,7 +3,7 @@ import { parseGatewaySecret } from "../../app/gateway/secrets/gateway-secret-sch
 import { RunbookError, type OptionSpec } from "./cli.js";
 import { requestJson } from "./json-http.js";
 import { createAwsClients } from "./aws.js";
-import { devGatewayAdminKey, runningDevGatewayUrl } from "./local-dev.js";
+import { DEV_DIR, devDirOf, devGatewayAdminKey, runningDevGatewayUrl } from "./local-dev.js";
 import type { Output } from "./output.js";
 import { requireSetting, type SettingSource } from "./settings.js";
 
@@ -43,13 +43,13 @@ export interface AdminKey {
 export async function resolveAdminKey(
   settings: { adminApiKey?: string; adminSecretId?: string; gatewayUrl?: string },
   secrets: SecretsManagerClient,
-  where: { env?: string; processEnv?: NodeJS.ProcessEnv } = {},
+  where: { env?: string; processEnv?: Record<string, string | undefined>; devDir?: string } = {},
 ): Promise<AdminKey> {
   const processEnv = where.processEnv ?? process.env;
   if (settings.adminApiKey && processEnv.ADMIN_API_KEY === settings.adminApiKey)
     return { key: settings.adminApiKey, source: "ADMIN_API_KEY from the environment" };
   if (where.env === "dev" && settings.gatewayUrl) {
-    const local = devGatewayAdminKey(settings.gatewayUrl);
+    const local = devGatewayAdminKey(settings.gatewayUrl, where.devDir ?? DEV_DIR);
     if (local) return local;
   }
   if (settings.adminApiKey) return { key: settings.adminApiKey, source: "ADMIN_API_KEY from .env" };
@@ -66,7 +66,13 @@ export async function resolveAdminKey(
 }
 
 type GatewaySettings = { adminApiKey?: string; adminSecretId?: string; gatewayUrl?: string };
-type AdminContext = { env: string; environment: Record<string, string | undefined>; out: Output };
+type AdminContext = {
+  env: string;
+  environment: Record<string, string | undefined>;
+  out: Output;
+  /** the real environment (without .env) and the checkout whose make dev state counts */
+  io: { env: Record<string, string | undefined>; cwd: string };
+};
 
 /** The Gateway the settings name and its admin key; says which Gateway and where the key came from. */
 export async function resolveGatewayAdmin(
@@ -74,10 +80,15 @@ export async function resolveGatewayAdmin(
   ctx: AdminContext,
 ): Promise<{ url: string; adminKey: string }> {
   // In dev with no URL given, the running make dev Gateway is the one meant.
-  const given = settings.gatewayUrl ?? (ctx.env === "dev" ? runningDevGatewayUrl() : undefined);
+  const devDir = devDirOf(ctx.io.cwd);
+  const given = settings.gatewayUrl ?? (ctx.env === "dev" ? runningDevGatewayUrl(devDir) : undefined);
   const url = requireSetting(given, "the Gateway URL", GATEWAY_SETTINGS.gatewayUrl).replace(/\/$/, "");
   const { secrets } = createAwsClients(ctx.environment);
-  const admin = await resolveAdminKey({ ...settings, gatewayUrl: url }, secrets, { env: ctx.env });
+  const admin = await resolveAdminKey({ ...settings, gatewayUrl: url }, secrets, {
+    env: ctx.env,
+    processEnv: ctx.io.env,
+    devDir,
+  });
   ctx.out.note(`Gateway ${url}, admin key: ${admin.source}`);
   return { url, adminKey: admin.key };
 }

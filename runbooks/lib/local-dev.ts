@@ -7,6 +7,11 @@ import { z } from "zod";
  * running, so `make api-keys`, `make smoke` and the runbooks can find that Gateway's admin key.
  */
 export const DEV_DIR = resolve(".data/dev");
+
+/** The make dev state directory of the checkout at `cwd`. */
+export function devDirOf(cwd: string): string {
+  return resolve(cwd, ".data/dev");
+}
 export const SECRETS_FILE = join(DEV_DIR, "secrets.json");
 export const RUNNING_FILE = join(DEV_DIR, "running.json");
 

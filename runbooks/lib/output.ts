@@ -1,4 +1,5 @@
 import { chalk, spinner } from "zx";
+import type { TextSink } from "./script-io.js";
 
 /**
  * Console output for runbooks and scripts: colours only on a terminal and when NO_COLOR is unset
@@ -18,28 +19,34 @@ export interface Output {
   progress<T>(title: string, fn: () => Promise<T>): Promise<T>;
 }
 
-export function colorEnabled(env: Record<string, string | undefined>, stream: NodeJS.WriteStream): boolean {
+export function colorEnabled(env: Record<string, string | undefined>, stream: { isTTY?: boolean }): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0") return true;
   return Boolean(stream.isTTY);
 }
 
-export function createOutput(env: Record<string, string | undefined> = process.env): Output {
-  const color = colorEnabled(env, process.stdout);
+export function createOutput(
+  env: Record<string, string | undefined> = process.env,
+  streams: { stdout: TextSink; stderr: TextSink } = process,
+): Output {
+  const color = colorEnabled(env, streams.stdout);
   chalk.level = color ? 1 : 0;
-  const interactive = Boolean(process.stderr.isTTY) && env.CI !== "true";
+  const interactive = Boolean(streams.stderr.isTTY) && env.CI !== "true";
+  const line = (sink: TextSink) => (message: string) => void sink.write(`${message}\n`);
+  const out = line(streams.stdout);
+  const err = line(streams.stderr);
   return {
     color,
     c: chalk,
-    info: (m) => console.log(m),
-    ok: (m) => console.log(`${chalk.green("✔")} ${m}`),
-    warn: (m) => console.error(`${chalk.yellow("!")} ${m}`),
-    fail: (m) => console.error(`${chalk.red("✖")} ${m}`),
-    plan: (m) => console.log(`${chalk.cyan("→")} ${m}`),
-    note: (m) => console.error(chalk.dim(m)),
+    info: out,
+    ok: (m) => out(`${chalk.green("✔")} ${m}`),
+    warn: (m) => err(`${chalk.yellow("!")} ${m}`),
+    fail: (m) => err(`${chalk.red("✖")} ${m}`),
+    plan: (m) => out(`${chalk.cyan("→")} ${m}`),
+    note: (m) => err(chalk.dim(m)),
     async progress(title, fn) {
       if (!interactive) {
-        console.log(chalk.dim(`… ${title}`));
+        out(chalk.dim(`… ${title}`));
         return fn();
       }
       return spinner(title, fn);

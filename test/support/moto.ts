@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
 
 /** Finds a free TCP port on loopback by binding port 0 and releasing it. */
 export async function freePort(): Promise<number> {
@@ -20,18 +21,22 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-/** Starts `moto_server` (the AWS emulator) on a free loopback port and waits until it answers. */
+/** moto_server with one lock around writes, so conditional writes are atomic as on AWS (see the script). */
+export const MOTO_SERVER_SCRIPT = fileURLToPath(new URL("./moto_server.py", import.meta.url));
+
+/** Starts the AWS emulator (moto, through `moto_server.py`) on a free loopback port and waits until it answers. */
 export async function startMoto(): Promise<MotoServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+  const child: ChildProcess = spawn("python3", [MOTO_SERVER_SCRIPT, "127.0.0.1", String(port)], {
     stdio: "ignore",
   });
   let exited = false;
   child.on("exit", () => (exited = true));
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (exited) throw new Error("moto_server exited at start-up: is moto installed (pip install 'moto[server]')?");
+    if (exited)
+      throw new Error("the AWS emulator exited at start-up: is moto installed (pip install 'moto[server]')?");
     try {
       const res = await fetch(`${url}/moto-api/`);
       if (res.ok || res.status < 500) break;
