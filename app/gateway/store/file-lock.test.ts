@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -49,5 +49,22 @@ describe("withFileLock", () => {
     releaseHolder();
     await holder;
     await expect(withFileLock(path, {}, async () => "free again")).resolves.toBe("free again");
+  });
+
+  it("takes over a stale lock file left by an earlier version (a plain file, not a directory)", async () => {
+    const path = lockPath();
+    writeFileSync(path, "12345\n");
+    const longAgo = (Date.now() - 120_000) / 1000;
+    utimesSync(path, longAgo, longAgo);
+    await expect(withFileLock(path, {}, async () => "ran")).resolves.toBe("ran");
+  });
+
+  it("waits for a fresh lock file of an earlier version, then answers busy", async () => {
+    const path = lockPath();
+    writeFileSync(path, "12345\n");
+    const error = await withFileLock(path, { timeoutMs: 100 }, async () => "ran").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    rmSync(path);
+    await expect(withFileLock(path, {}, async () => "ran")).resolves.toBe("ran");
   });
 });

@@ -1,3 +1,5 @@
+import { lstat, unlink } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import lockfile from "proper-lockfile";
 import { StoreUnavailableError } from "./errors.js";
 
@@ -23,12 +25,14 @@ export async function withFileLock<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 15_000;
+  const staleMs = options.staleMs ?? 30_000;
+  await clearEarlierLockFile(lockPath, staleMs, timeoutMs);
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(lockPath, {
       lockfilePath: lockPath,
       realpath: false, // the record itself may not exist yet
-      stale: options.staleMs ?? 30_000,
+      stale: staleMs,
       // Enough tries to wait `timeoutMs`; randomised pauses (up to twice that in all) keep
       // processes that met on a lock from retrying in lockstep.
       retries: {
@@ -44,14 +48,36 @@ export async function withFileLock<T>(
       onCompromised: () => undefined,
     });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ELOCKED") {
-      throw new StoreUnavailableError("Key storage is busy (a record lock is held), try again shortly");
-    }
+    if ((err as NodeJS.ErrnoException).code === "ELOCKED") throw busy();
     throw err;
   }
   try {
     return await fn();
   } finally {
     await release().catch(() => undefined);
+  }
+}
+
+const busy = () =>
+  new StoreUnavailableError("Key storage is busy (a record lock is held), try again shortly");
+
+/**
+ * Versions before proper-lockfile locked a record with a plain file (made with O_EXCL) at the same
+ * path, which proper-lockfile cannot take over. One left by a crash before an upgrade is removed
+ * once it is stale, as that version would have; a fresh one (that version still running, during
+ * a rolling upgrade) is waited for, up to the timeout.
+ */
+async function clearEarlierLockFile(lockPath: string, staleMs: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stats = await lstat(lockPath).catch(() => undefined);
+    if (!stats?.isFile()) return;
+    if (Date.now() - stats.mtimeMs > staleMs) {
+      // Another process may have removed it first: ENOENT (or EISDIR, its new lock) is fine.
+      await unlink(lockPath).catch(() => undefined);
+      return;
+    }
+    if (Date.now() >= deadline) throw busy();
+    await sleep(RETRY_PAUSE_MS * (1 + Math.random()));
   }
 }
