@@ -11,6 +11,7 @@ export default defineConfig({
       "runbooks/**/*.test.ts",
       "scripts/**/*.test.ts",
       "test/**/*.test.ts",
+      "bench/**/*.test.ts",
     ],
     globalSetup: ["test/support/moto-global-setup.ts"],
     testTimeout: 30_000,

@@ -6,6 +6,7 @@ import { openProject, type Project } from "../../app/core/project/project.js";
 import type { WatchMode } from "../../app/core/project/tree.js";
 import { generateTree } from "./generate-tree.js";
 import { benchLineRead } from "./line-read.js";
+import { missedExplanation } from "../support/missed.js";
 import { benchSearch } from "./search.js";
 
 /**
@@ -166,10 +167,7 @@ async function main() {
   console.log(
     failures.length === 0
       ? "\nAll targets met."
-      : `\nTargets missed: ${failures.join(", ")}.\n` +
-          "MISSED means the ratio to the baseline measured in this same run is past the target; a benchmark\n" +
-          "reports, it does not fail the build (the box may be busy: run again when it is quiet). What each\n" +
-          "figure measures and the last known results: docs/core.md#benchmark",
+      : `\nTargets missed: ${failures.join(", ")}.\n${missedExplanation("docs/core.md#benchmark")}`,
   );
 }
 

@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { createBenchProject } from "./fixture.js";
 import { runLoad, summarise, type LoadRequest, type LoadResult, type LoadSamples } from "./load.js";
+import { missedExplanation } from "../support/missed.js";
 import { startService, type ServiceProcess } from "./processes.js";
 
 const TARGET_ADDED_P50_MS = 0.5;
@@ -324,12 +325,7 @@ function report(results: Comparison[], options: Options): boolean {
         `bare-proxy floor: ${(floor * 100).toFixed(1)}% of direct, added p50 ${ms(bareAdded)} ms`,
     );
   }
-  if (!allMet)
-    console.log(
-      "\nMISSED means a target was not reached in this run (ratios against the direct Core measured in the\n" +
-        "same run, so a busy box shifts both); it is reported, not failed (--strict fails on it). What the\n" +
-        "targets are, the figures so far and why they fall short: docs/gateway.md#benchmark",
-    );
+  if (!allMet) console.log(`\n${missedExplanation("docs/gateway.md#benchmark")} (--strict fails on it)`);
   return allMet;
 }
 
