@@ -37,6 +37,17 @@ describe("scripts/pulumi.ts", () => {
     expect(result.stderr.trim()).toBe("rollback needs --to <git ref> (a release tag or commit)");
   });
 
+  it.each([
+    [["deploy", "--evn", "prod"], "unknown option --evn (see --help)"],
+    [["deploy", "--env"], "--env needs a value (see --help)"],
+    [["deploy", "--skip-build=yes"], "--skip-build takes no value (see --help)"],
+    [["deploy", "staging"], 'unexpected argument "staging" (see --help)'],
+  ])("refuses %j with one line, before looking for the CLI", async (args, message) => {
+    const result = await runMain(main, args, { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(message);
+  });
+
   it("prints help", async () => {
     const result = await runMain(main, ["--help"], { env });
     expect(result.code).toBe(0);

@@ -7,7 +7,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { $, chalk, minimist, spinner, which } from "zx";
+import { parseArgs } from "node:util";
+import { $, chalk, spinner, which } from "zx";
+import { argumentMistake } from "../runbooks/lib/cli.js";
 import { colorEnabled } from "../runbooks/lib/output.js";
 import { runIfEntryPoint, type ScriptIo } from "../runbooks/lib/script-io.js";
 import { buildArtifact } from "./build-artifact.js";
@@ -60,28 +62,43 @@ interface Options {
 }
 
 function parseOptions(args: string[]): Options | "help" {
-  const parsed = minimist(args, {
-    string: ["env", "to", "health-timeout"],
-    boolean: ["skip-build", "help"],
-    alias: { h: "help" },
-  });
-  if (parsed.help) return "help";
-  const command = parsed._[0] as Command | undefined;
+  let parsed;
+  try {
+    // Strict: a misspelt option (`--evn prod`) is refused, never ignored.
+    parsed = parseArgs({
+      args,
+      options: {
+        env: { type: "string" },
+        to: { type: "string" },
+        "health-timeout": { type: "string" },
+        "skip-build": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    throw new DeployError(`${argumentMistake(err)} (see --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return "help";
+  const command = positionals[0] as Command | undefined;
   if (!command || !COMMANDS.includes(command))
     throw new DeployError(`expected a command: ${COMMANDS.join(", ")} (see --help)`);
-  const env = (parsed.env as string | undefined) ?? "dev";
+  if (positionals.length > 1) throw new DeployError(`unexpected argument "${positionals[1]}" (see --help)`);
+  const env = values.env ?? "dev";
   if (!ENVIRONMENTS.includes(env))
     throw new DeployError(`--env must be one of ${ENVIRONMENTS.join(", ")}, got "${env}"`);
-  if (command === "rollback" && !parsed.to)
+  if (command === "rollback" && !values.to)
     throw new DeployError("rollback needs --to <git ref> (a release tag or commit)");
-  const healthTimeoutSeconds = Number(parsed["health-timeout"] ?? 600);
+  const healthTimeoutSeconds = Number(values["health-timeout"] ?? 600);
   if (!Number.isInteger(healthTimeoutSeconds) || healthTimeoutSeconds < 0)
     throw new DeployError("--health-timeout must be a whole number of seconds");
   return {
     command,
     env,
-    to: parsed.to as string | undefined,
-    skipBuild: Boolean(parsed["skip-build"]),
+    to: values.to,
+    skipBuild: values["skip-build"] ?? false,
     healthTimeoutSeconds,
   };
 }

@@ -101,7 +101,8 @@ export function parseCli(spec: CliSpec, args: string[]): ParsedCli {
 }
 
 /** parseArgs's multi-line message for a bad command line, as one line in our words. */
-function argumentMistake(err: unknown): string {
+/** One line for what `parseArgs` refused ("unknown option --evn", "--env needs a value"). */
+export function argumentMistake(err: unknown): string {
   const { code, message } = err as { code?: string; message?: string };
   const option = /'(-[^' ]+)/.exec(message ?? "")?.[1] ?? "";
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option ${option}`;
