@@ -78,7 +78,6 @@ export type FileOpening = "openat" | "node:fs";
 /** Sent once by a worker when it is ready to take jobs. */
 export interface ReadyMessage {
   type: "ready";
-  fileOpening: FileOpening;
 }
 
 export type WorkerMessage = ScanReport | ReadyMessage;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { locateKoffi } from "./no-follow-opener.js";
+import { locateKoffi, NoFollowOpener } from "./no-follow-opener.js";
 import type { ScanWorkerData } from "./scan-worker.js";
 import {
   comparePositions,
@@ -58,8 +58,11 @@ interface Slot {
   worker: Worker | undefined;
   /** Settles when the worker can take jobs (or is gone). */
   ready: Promise<void>;
-  /** How the worker opens files, once it said it is ready. */
-  fileOpening?: FileOpening;
+  /**
+   * Set by the worker while it loads koffi: a native module's start-up must not be cut short
+   * (a worker terminated then aborts the whole process), so `terminate` waits for it.
+   */
+  loadingNative: Int32Array;
   /** The file list this worker holds. */
   files: readonly string[] | undefined;
 }
@@ -86,6 +89,7 @@ export class ScanPool {
     this.slots = Array.from({ length: Math.max(1, options.workers) }, () => ({
       worker: undefined,
       ready: Promise.resolve(),
+      loadingNative: new Int32Array(new SharedArrayBuffer(4)),
       files: undefined,
     }));
   }
@@ -141,12 +145,23 @@ export class ScanPool {
     const snapshotId = this.snapshotIdOf(files);
     this.slots.forEach((slot, i) => this.sendFiles(slot, i, files, snapshotId));
     await Promise.all(this.slots.map((slot) => slot.ready));
-    return this.slots.find((slot) => slot.fileOpening)?.fileOpening;
+    return this.fileOpening();
+  }
+
+  /**
+   * How the workers open files: the same platform check they make (this process, this libc),
+   * made here so the workers load koffi only when they first scan.
+   */
+  fileOpening(): FileOpening {
+    if (!this.options.noFollowOpen) return "node:fs";
+    const probe = NoFollowOpener.create(this.options.rootReal, locateKoffi());
+    probe?.close();
+    return probe ? "openat" : "node:fs";
   }
 
   close(): void {
     this.closed = true;
-    for (const slot of this.slots) void slot.worker?.terminate();
+    for (const slot of this.slots) terminate(slot);
   }
 
   private sendFiles(slot: Slot, i: number, files: readonly string[], snapshotId: number) {
@@ -193,6 +208,7 @@ export class ScanPool {
       ignoreFileNames: this.options.ignoreFileNames,
       cacheMaxBytes: Math.floor(this.options.cacheMaxBytes / this.slots.length),
       koffiPath: this.options.noFollowOpen ? locateKoffi() : undefined,
+      loadingNative: slot.loadingNative.buffer as SharedArrayBuffer,
     };
     const worker = new Worker(workerSource(), { eval: true, workerData });
     worker.unref();
@@ -200,10 +216,8 @@ export class ScanPool {
     let ready: () => void = () => undefined;
     slot.ready = new Promise<void>((resolve) => (ready = resolve));
     worker.on("message", (message: WorkerMessage) => {
-      if (message.type === "ready") {
-        slot.fileOpening = message.fileOpening;
-        ready();
-      } else this.onReport(slotIndex, message);
+      if (message.type === "ready") ready();
+      else this.onReport(slotIndex, message);
     });
     const lost = () => {
       ready();
@@ -241,9 +255,20 @@ export class ScanPool {
     const job = this.jobs.get(jobId);
     if (!job) return;
     this.slots.forEach((slot, i) => {
-      if (!job.parts[i]?.done) void slot.worker?.terminate();
+      if (!job.parts[i]?.done) terminate(slot);
     });
   }
+}
+
+/** Terminates a slot's worker, once it is not loading koffi (see `Slot.loadingNative`). */
+function terminate(slot: Slot): void {
+  const worker = slot.worker;
+  if (!worker) return;
+  const attempt = () => {
+    if (Atomics.load(slot.loadingNative, 0) === 1) setTimeout(attempt, 5).unref();
+    else void worker.terminate();
+  };
+  attempt();
 }
 
 function frontierOf(job: RunningJob): Position {

@@ -23,6 +23,8 @@ export interface ScanWorkerData {
   cacheMaxBytes: number;
   /** Where koffi is (`locateKoffi`), for the no-follow opener; undefined: node:fs only. */
   koffiPath: string | undefined;
+  /** One Int32 this worker sets while it loads koffi, so the pool does not terminate it then. */
+  loadingNative: SharedArrayBuffer;
 }
 
 /** Report progress at least this often, so the main thread can stop early and meet deadlines. */
@@ -31,9 +33,7 @@ const REPORT_EVERY_HITS = 256;
 
 const data = workerData as ScanWorkerData;
 enableLinearRegExp();
-// Loads koffi now, not in the first search, and says which way this worker opens files.
-const probe = NoFollowOpener.create(data.rootReal, data.koffiPath);
-probe?.close();
+const loadingNative = new Int32Array(data.loadingNative);
 const rules = new IgnoreRules(data.rootReal, data.ignoreFileNames);
 const loader = new FileLoader({
   rootReal: data.rootReal,
@@ -48,7 +48,7 @@ parentPort?.on("message", (message: WorkerRequest) => {
     loader.retainOnly(message.paths);
   } else {
     // Opened per scan, so a root that was replaced since the last one is the one searched.
-    const opener = NoFollowOpener.create(data.rootReal, data.koffiPath);
+    const opener = openerForScan();
     try {
       parentPort?.postMessage(runScan(message, opener));
     } finally {
@@ -56,7 +56,21 @@ parentPort?.on("message", (message: WorkerRequest) => {
     }
   }
 });
-parentPort?.postMessage({ type: "ready", fileOpening: probe ? "openat" : "node:fs" } satisfies ReadyMessage);
+parentPort?.postMessage({ type: "ready" } satisfies ReadyMessage);
+
+/**
+ * The first call loads koffi (only workers that search do: a Core that never searches never loads
+ * it), flagged so the pool waits for the load to finish before it would terminate this worker.
+ */
+function openerForScan(): NoFollowOpener | undefined {
+  if (data.koffiPath === undefined) return undefined;
+  Atomics.store(loadingNative, 0, 1);
+  try {
+    return NoFollowOpener.create(data.rootReal, data.koffiPath);
+  } finally {
+    Atomics.store(loadingNative, 0, 0);
+  }
+}
 
 function runScan(job: ScanJob, opener: NoFollowOpener | undefined): ScanReport {
   const stopFlag = new Int32Array(job.stop);
