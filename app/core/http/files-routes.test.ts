@@ -1,20 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { createTempProject, type TempProject } from "../testing/temp-project.js";
-import { startTestCore, type RunningCore } from "../testing/start-core.js";
+import { describe, expect, it } from "vitest";
+import { coreForEachTest } from "../testing/start-core.js";
 
-let project: TempProject | undefined;
-let running: RunningCore | undefined;
-afterEach(async () => {
-  await running?.close();
-  project?.cleanup();
-  running = undefined;
-});
-
-async function start(files: Record<string, string | Buffer>, env: Record<string, string> = {}) {
-  project = createTempProject(files);
-  running = await startTestCore(project.root, env);
-  return running;
-}
+const cores = coreForEachTest();
+const start = cores.start;
 
 describe("GET /", () => {
   it("answers health without credentials", async () => {

@@ -1,21 +1,9 @@
 import { spawn } from "node:child_process";
-import { afterEach, describe, expect, it } from "vitest";
-import { createTempProject, type TempProject } from "../testing/temp-project.js";
-import { startTestCore, type RunningCore } from "../testing/start-core.js";
+import { describe, expect, it } from "vitest";
+import { coreForEachTest, type RunningCore } from "../testing/start-core.js";
 
-let project: TempProject | undefined;
-let running: RunningCore | undefined;
-afterEach(async () => {
-  await running?.close();
-  project?.cleanup();
-  running = undefined;
-});
-
-async function start(files: Record<string, string | Buffer>, env: Record<string, string> = {}) {
-  project = createTempProject(files);
-  running = await startTestCore(project.root, env);
-  return running;
-}
+const cores = coreForEachTest();
+const start = cores.start;
 
 interface Answer {
   results: Array<{ path: string; line?: number; text?: string; before?: string[]; after?: string[] }>;
@@ -166,12 +154,12 @@ describe("GET /files/search", () => {
 
   it("never leaks a file swapped for a symlink while searches run", async () => {
     const core = await start({ "a.txt": "harmless marker\n", ".env": "ENV_SECRET_VALUE marker\n" });
-    const root = project!.root;
+    const root = cores.project().root;
     // Swaps a.txt between a regular file and symlinks to a file outside and to the deny-listed .env.
     const swapper = spawn(process.execPath, [
       "-e",
       `const fs = require("fs"); const p = require("path"); const root = ${JSON.stringify(root)};
-       const targets = [${JSON.stringify(`${project!.outside}/secret.txt`)}, ".env"];
+       const targets = [${JSON.stringify(`${cores.project().outside}/secret.txt`)}, ".env"];
        for (let i = 0; i < 1e6; i++) {
          const link = p.join(root, "link.tmp"), file = p.join(root, "file.tmp");
          try { fs.symlinkSync(targets[i % 2], link); fs.renameSync(link, p.join(root, "a.txt")); } catch {}

@@ -1,6 +1,8 @@
+import { afterEach } from "vitest";
 import { silentLogger } from "../../common/logger.js";
 import { loadCoreConfig } from "../config.js";
 import { createCore, type Core, type CoreDeps } from "../server.js";
+import { createTempProject, type TempProject } from "./temp-project.js";
 
 export const TEST_API_KEY = "test-api-key-0123456789";
 
@@ -36,5 +38,33 @@ export async function startTestCore(
         headers: { "X-API-KEY": TEST_API_KEY, ...(init.headers as Record<string, string>) },
       }),
     close: () => core.close(),
+  };
+}
+
+/**
+ * For a test file whose every test runs its own Core over its own temporary project: `start`
+ * creates both, and they are closed and removed after each test. `project()` is the current one.
+ */
+export function coreForEachTest(): {
+  start(files: Record<string, string | Buffer>, env?: Record<string, string>): Promise<RunningCore>;
+  project(): TempProject;
+} {
+  let project: TempProject | undefined;
+  let running: RunningCore | undefined;
+  afterEach(async () => {
+    await running?.close();
+    project?.cleanup();
+    running = project = undefined;
+  });
+  return {
+    async start(files, env = {}) {
+      project = createTempProject(files);
+      running = await startTestCore(project.root, env);
+      return running;
+    },
+    project() {
+      if (!project) throw new Error("no project: call start() first");
+      return project;
+    },
   };
 }
