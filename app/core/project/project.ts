@@ -16,7 +16,7 @@ import {
   type ReaderLimits,
 } from "./reader.js";
 import type { SearchRequest } from "../search/search-request.js";
-import type { FileOpening } from "../search/protocol.js";
+import type { FileOpening } from "../search/no-follow-opener.js";
 import {
   DEFAULT_SEARCH_SETTINGS,
   SearchService,

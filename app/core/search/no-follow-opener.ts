@@ -17,6 +17,9 @@ import type { Signature } from "./content-cache.js";
  * answers undefined and the caller uses its `node:fs` path, which gives the same answers.
  */
 
+/** How search workers open files: this way, or by path with a check of each descriptor. */
+export type FileOpening = "openat" | "node:fs";
+
 /** A file opened without following symlinks, and what the cache needs to know it again. */
 export interface OpenedFile extends Signature {
   fd: number;

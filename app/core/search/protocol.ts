@@ -72,9 +72,6 @@ export interface ScanReport {
   stoppedBy?: StopReason;
 }
 
-/** How a worker opens files: `openat` without following symlinks (koffi), or by path with a check. */
-export type FileOpening = "openat" | "node:fs";
-
 /** Sent once by a worker when it is ready to take jobs. */
 export interface ReadyMessage {
   type: "ready";

@@ -2,11 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { locateKoffi, NoFollowOpener } from "./no-follow-opener.js";
+import { locateKoffi, NoFollowOpener, type FileOpening } from "./no-follow-opener.js";
 import type { ScanWorkerData } from "./scan-worker.js";
 import {
   comparePositions,
-  type FileOpening,
   type FilesMessage,
   type Position,
   type ScanJob,
@@ -152,7 +151,7 @@ export class ScanPool {
    * How the workers open files: the same platform check they make (this process, this libc),
    * made here so the workers load koffi only when they first scan.
    */
-  fileOpening(): FileOpening {
+  private fileOpening(): FileOpening {
     if (!this.options.noFollowOpen) return "node:fs";
     const probe = NoFollowOpener.create(this.options.rootReal, locateKoffi());
     probe?.close();
@@ -327,8 +326,8 @@ function workerSource(): string {
   return bundled;
 }
 
-/** Bundles the scan worker (also called by the release build, which writes it beside the Core). */
-export function bundleScanWorker(): string {
+/** Bundles the scan worker from its source (the release build bundles it the same way, ahead of time). */
+function bundleScanWorker(): string {
   const { buildSync } = createRequire(import.meta.url)("esbuild") as typeof import("esbuild");
   return buildSync({
     entryPoints: [fileURLToPath(new URL("./scan-worker.ts", import.meta.url))],

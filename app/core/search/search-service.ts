@@ -2,7 +2,8 @@ import { availableParallelism } from "node:os";
 import type { TreeSnapshot } from "../project/tree-node.js";
 import { encodeCursor } from "./cursor.js";
 import { inScanOrder, lowerBound } from "./file-order.js";
-import type { FileOpening, Position, SearchMode, StopReason } from "./protocol.js";
+import type { FileOpening } from "./no-follow-opener.js";
+import type { Position, SearchMode, StopReason } from "./protocol.js";
 import { entryOf, fitEntries, type SearchEntry } from "./result-budget.js";
 import { ScanPool } from "./scan-pool.js";
 import {
