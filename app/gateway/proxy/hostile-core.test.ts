@@ -35,37 +35,44 @@ function holdOpen(url: string, key: string, method = "GET"): Promise<Held> {
   });
 }
 
+/**
+ * A hostile Core and a Gateway in front of it with these in-flight caps, and two API keys whose
+ * Core is that one; both stop after the describe block that calls it.
+ */
+function gatewayOverHostileCore(caps: { perKey: number; total: number }) {
+  // Filled in by beforeAll, before any test of the block reads it.
+  const stack = { keys: [] } as unknown as { core: HostileCore; gw: TestGateway; keys: string[] };
+  beforeAll(async () => {
+    stack.core = await startHostileCore();
+    stack.gw = await startTestGateway({
+      PROXY_TOTAL_TIMEOUT_MS: String(DEADLINE_MS),
+      PROXY_MAX_CONCURRENT_PER_KEY: String(caps.perKey),
+      PROXY_MAX_CONCURRENT: String(caps.total),
+    });
+    for (let i = 0; i < 2; i++) {
+      const { api_key } = await stack.gw.generateKey({ requests_per_minute: 1000 });
+      const reg = await stack.gw.call("POST", "/ngrok-urls/", {
+        key: api_key,
+        body: { ngrok_url: stack.core.url, core_token: TOKEN },
+      });
+      expect(reg.status).toBe(200);
+      stack.keys.push(api_key);
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await stack.gw?.close();
+    await stack.core?.stop();
+  });
+  return stack;
+}
+
 function gatewayMemory(): number {
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
 }
 
 describe("a hostile Core (19 MiB, then one byte every 20 s; endless event streams)", () => {
-  let core: HostileCore;
-  let gw: TestGateway;
-  const keys: string[] = [];
-
-  beforeAll(async () => {
-    core = await startHostileCore();
-    gw = await startTestGateway({
-      PROXY_TOTAL_TIMEOUT_MS: String(DEADLINE_MS),
-      PROXY_MAX_CONCURRENT_PER_KEY: "20",
-      PROXY_MAX_CONCURRENT: "30",
-    });
-    for (let i = 0; i < 2; i++) {
-      const { api_key } = await gw.generateKey({ requests_per_minute: 1000 });
-      const reg = await gw.call("POST", "/ngrok-urls/", {
-        key: api_key,
-        body: { ngrok_url: core.url, core_token: TOKEN },
-      });
-      expect(reg.status).toBe(200);
-      keys.push(api_key);
-    }
-  }, 60_000);
-  afterAll(async () => {
-    await gw?.close();
-    await core?.stop();
-  });
+  const stack = gatewayOverHostileCore({ perKey: 20, total: 30 });
 
   it("holds a bounded amount of memory for 20 such answers at once and ends each by the deadline", async () => {
     global.gc?.();
@@ -73,7 +80,7 @@ describe("a hostile Core (19 MiB, then one byte every 20 s; endless event stream
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, gatewayMemory())), 20);
     const held = await Promise.all(
-      Array.from({ length: 20 }, () => holdOpen(`${gw.url}/files/structure`, keys[0]!)),
+      Array.from({ length: 20 }, () => holdOpen(`${stack.gw.url}/files/structure`, stack.keys[0]!)),
     );
     clearInterval(sampler);
     const grewMiB = (peak - before) / MIB;
@@ -89,7 +96,7 @@ describe("a hostile Core (19 MiB, then one byte every 20 s; endless event stream
   }, 40_000);
 
   it("ends an endless event stream at the deadline", async () => {
-    const held = await holdOpen(`${gw.url}/mcp`, keys[0]!, "POST");
+    const held = await holdOpen(`${stack.gw.url}/mcp`, stack.keys[0]!, "POST");
     expect(held.status).toBe(200);
     expect(held.endedAfterMs).toBeGreaterThanOrEqual(DEADLINE_MS - 100);
     expect(held.endedAfterMs).toBeLessThan(DEADLINE_MS + 3_000);
@@ -97,50 +104,27 @@ describe("a hostile Core (19 MiB, then one byte every 20 s; endless event stream
 });
 
 describe("caps on proxied requests in flight", () => {
-  let core: HostileCore;
-  let gw: TestGateway;
-  const keys: string[] = [];
-
-  beforeAll(async () => {
-    core = await startHostileCore();
-    gw = await startTestGateway({
-      PROXY_TOTAL_TIMEOUT_MS: String(DEADLINE_MS),
-      PROXY_MAX_CONCURRENT_PER_KEY: "3",
-      PROXY_MAX_CONCURRENT: "5",
-    });
-    for (let i = 0; i < 2; i++) {
-      const { api_key } = await gw.generateKey({ requests_per_minute: 1000 });
-      await gw.call("POST", "/ngrok-urls/", {
-        key: api_key,
-        body: { ngrok_url: core.url, core_token: TOKEN },
-      });
-      keys.push(api_key);
-    }
-  }, 60_000);
-  afterAll(async () => {
-    await gw?.close();
-    await core?.stop();
-  });
+  const stack = gatewayOverHostileCore({ perKey: 3, total: 5 });
 
   it("answers 503 with Retry-After past the per-key and the total cap, and admits again once answers end", async () => {
     const first = await Promise.all(
-      Array.from({ length: 5 }, () => holdOpen(`${gw.url}/files/structure`, keys[0]!)),
+      Array.from({ length: 5 }, () => holdOpen(`${stack.gw.url}/files/structure`, stack.keys[0]!)),
     );
     const statuses = first.map((h) => h.status).sort();
     expect(statuses).toEqual([200, 200, 200, 503, 503]);
     expect(first.filter((h) => h.status === 503).every((h) => h.retryAfter === "1")).toBe(true);
 
     // Key A holds 3, key B may add 2 more before the total of 5 is reached.
-    const a = Array.from({ length: 3 }, () => holdOpen(`${gw.url}/files/structure`, keys[0]!));
+    const a = Array.from({ length: 3 }, () => holdOpen(`${stack.gw.url}/files/structure`, stack.keys[0]!));
     await new Promise((r) => setTimeout(r, 300));
-    const b = Array.from({ length: 3 }, () => holdOpen(`${gw.url}/files/structure`, keys[1]!));
+    const b = Array.from({ length: 3 }, () => holdOpen(`${stack.gw.url}/files/structure`, stack.keys[1]!));
     await new Promise((r) => setTimeout(r, 300));
-    const refused = await gw.call("GET", "/files/structure", { key: keys[1]! });
+    const refused = await stack.gw.call("GET", "/files/structure", { key: stack.keys[1]! });
     expect(refused.status).toBe(503);
     expect(refused.body.detail).toMatch(/limit of requests in progress/);
     expect((await Promise.all(b)).map((h) => h.status).sort()).toEqual([200, 200, 503]);
     await Promise.all(a);
 
-    expect((await holdOpen(`${gw.url}/files/structure`, keys[1]!)).status).toBe(200);
+    expect((await holdOpen(`${stack.gw.url}/files/structure`, stack.keys[1]!)).status).toBe(200);
   }, 30_000);
 });
