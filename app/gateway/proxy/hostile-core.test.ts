@@ -51,11 +51,7 @@ function gatewayOverHostileCore(caps: { perKey: number; total: number }) {
     });
     for (let i = 0; i < 2; i++) {
       const { api_key } = await stack.gw.generateKey({ requests_per_minute: 1000 });
-      const reg = await stack.gw.call("POST", "/ngrok-urls/", {
-        key: api_key,
-        body: { ngrok_url: stack.core.url, core_token: TOKEN },
-      });
-      expect(reg.status).toBe(200);
+      await stack.gw.registerCore(api_key, stack.core.url, TOKEN);
       stack.keys.push(api_key);
     }
   }, 60_000);

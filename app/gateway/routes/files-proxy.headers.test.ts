@@ -63,11 +63,7 @@ describe("what the Gateway passes back from a Core", () => {
       res.writeHead(200, { "content-type": "application/json" }).end(LISTING);
     });
     user = await gw.generateKey();
-    const reg = await gw.call("POST", "/ngrok-urls/", {
-      key: user.api_key,
-      body: { ngrok_url: core.url, core_token: TOKEN },
-    });
-    expect(reg.status).toBe(200);
+    await gw.registerCore(user.api_key, core.url, TOKEN);
   });
   afterAll(async () => {
     await gw?.close();

@@ -36,11 +36,7 @@ describe("proxy to the caller's Core", () => {
       res.end(JSON.stringify({ method: received.method, url: received.url, body: received.body }));
     });
     user = await gw.generateKey();
-    const reg = await gw.call("POST", "/ngrok-urls/", {
-      key: user.api_key,
-      body: { ngrok_url: core.url, core_token: TOKEN },
-    });
-    expect(reg.status).toBe(200);
+    await gw.registerCore(user.api_key, core.url, TOKEN);
   });
   afterAll(async () => {
     await gw?.close();

@@ -37,6 +37,8 @@ export interface TestGateway {
   logs(): string;
   call(method: string, path: string, init?: CallInit): Promise<Reply>;
   generateKey(body?: Record<string, unknown>): Promise<{ api_key: string; key_id: string }>;
+  /** Registers `coreUrl` as the Core of `apiKey` (POST /ngrok-urls/), as a Core does at start; throws unless 200. */
+  registerCore(apiKey: string, coreUrl: string, coreToken: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -126,6 +128,13 @@ export async function startTestGateway(
       const res = await call("POST", "/api-keys/generate", { key: adminKey, body });
       if (res.status !== 200) throw new Error(`generate failed: ${res.status} ${res.text}`);
       return res.body as { api_key: string; key_id: string };
+    },
+    async registerCore(apiKey, coreUrl, coreToken) {
+      const res = await call("POST", "/ngrok-urls/", {
+        key: apiKey,
+        body: { ngrok_url: coreUrl, core_token: coreToken },
+      });
+      if (res.status !== 200) throw new Error(`registration failed: ${res.status} ${res.text}`);
     },
     async close() {
       await gateway.close();
