@@ -2,8 +2,6 @@ import { DynamoDB } from "@aws-sdk/client-dynamodb";
 import { RateLimiterDynamo, RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { motoEndpoint, uniqueName } from "../store/testing/aws-test-support.js";
-import { startSerialMoto } from "../store/testing/serial-moto.js";
-import type { MotoServer } from "../../../test/support/moto.js";
 import { createRateLimitDynamoClient, ensureRateLimitTable } from "./dynamodb-table.js";
 import {
   createKeyRateLimiter,
@@ -37,9 +35,8 @@ describe("ensureRateLimitTable", () => {
 });
 
 /*
- * Requests to the shared moto are sent one at a time, alternating instances: the shared
- * moto_server does not serialize concurrent updates of one item (seen: two window-opening creates
- * both winning), DynamoDB does. The racing test below runs on a serial moto instead.
+ * The test emulator handles one write at a time (test/support/moto_server.py), so updates of one
+ * item are atomic, as on DynamoDB; moto_server alone let two window-opening creates both win.
  */
 describe("createRateLimiter", () => {
   it("builds a memory limiter that refuses past its points", async () => {
@@ -101,24 +98,24 @@ describe("createRateLimiter", () => {
 });
 
 describe("two instances racing on one DynamoDB table", () => {
-  let moto: MotoServer;
   let clients: DynamoDB[];
   let raceTable: string;
 
-  // A moto that serializes requests, as DynamoDB serializes updates of one item. Generous
-  // timeouts: a timed-out call would fall back to the per-instance insurance limiter.
+  // Generous timeouts: a timed-out call would fall back to the per-instance insurance limiter.
   beforeAll(async () => {
-    moto = await startSerialMoto();
     clients = [0, 1].map(
       () =>
-        new DynamoDB({ endpoint: moto.url, region: "us-east-1", requestHandler: { requestTimeout: 30_000 } }),
+        new DynamoDB({
+          endpoint: motoEndpoint(),
+          region: "us-east-1",
+          requestHandler: { requestTimeout: 30_000 },
+        }),
     );
     raceTable = uniqueName("cq-rate-race");
     await ensureRateLimitTable(clients[0]!, raceTable);
   });
   afterAll(async () => {
     clients?.forEach((c) => c.destroy());
-    await moto?.stop();
   });
 
   it("never admits more than the points in total, whichever instance answers", async () => {

@@ -10,7 +10,6 @@ import { PreconditionFailedError, StoreUnavailableError } from "./errors.js";
 import { startLoopbackProxy, type LoopbackProxy } from "./testing/loopback-proxy.js";
 import { recordStoreContract } from "./testing/record-store.contract.js";
 import { S3RecordStore } from "./s3-store.js";
-import { startSerialMoto } from "./testing/serial-moto.js";
 import { startStoreWriter, stopStoreWriters } from "./testing/store-writer.js";
 
 const client = testS3Client();
@@ -124,24 +123,23 @@ describe("S3RecordStore when S3 is unreachable or throttling", () => {
 
 describe("S3RecordStore shared by two processes", () => {
   it("loses no update when two processes increment the same record concurrently", async () => {
-    const moto = await startSerialMoto();
-    const serialClient = testS3Client(moto.url);
+    // The test emulator makes conditional writes atomic, as S3 does (test/support/moto_server.py).
+    const client = testS3Client();
     try {
-      const bucket = await createTestBucket(serialClient, "cq-two-procs");
+      const bucket = await createTestBucket(client, "cq-two-procs");
       const perProcess = 15;
       const args = ["increment", String(perProcess)];
-      const env = { AWS_ENDPOINT_URL: moto.url };
+      const env = { AWS_ENDPOINT_URL: motoEndpoint() };
       const writers = [
         startStoreWriter(`s3://${bucket}`, args, env),
         startStoreWriter(`s3://${bucket}`, args, env),
       ];
       for (const { lines } of writers) expect((await lines.next()).value).toBe("done");
-      const store = new S3RecordStore({ client: serialClient, bucket });
+      const store = new S3RecordStore({ client: client, bucket });
       expect((await store.get<{ n: number }>("usage", "counter"))!.value.n).toBe(2 * perProcess);
     } finally {
       await stopStoreWriters();
-      serialClient.destroy();
-      await moto.stop();
+      client.destroy();
     }
   }, 120_000);
 });
