@@ -40,10 +40,12 @@ export function rateLimitPerKey(
         { ...rateLimitHeaders(limit, remaining, reset), "Retry-After": String(reset) },
       );
     }
-    ctx.set("RateLimit-Limit", String(limit));
-    ctx.set("RateLimit-Remaining", String(remaining));
-    ctx.set("RateLimit-Reset", String(reset));
-    ctx.set("RateLimit-Policy", `${limit};w=${RATE_WINDOW_SECONDS}`);
+    // (Straight to Node: Koa's ctx.set allocates two arrays per call, four calls per request.)
+    const res = ctx.res;
+    res.setHeader("RateLimit-Limit", String(limit));
+    res.setHeader("RateLimit-Remaining", String(remaining));
+    res.setHeader("RateLimit-Reset", String(reset));
+    res.setHeader("RateLimit-Policy", `${limit};w=${RATE_WINDOW_SECONDS}`);
     await next();
   };
 }

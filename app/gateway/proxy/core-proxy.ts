@@ -1,4 +1,3 @@
-import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Context } from "koa";
@@ -9,13 +8,14 @@ import { systemResolver, type HostResolver } from "../tunnels/resolve-host.js";
 import { byteLimit, readRequestBody } from "./body-limits.js";
 import { createGuardedConnector } from "./guarded-connector.js";
 import {
-  headersForCaller,
   headersForCore,
   isCoreContentType,
+  isReturnedToCaller,
   mediaTypeOf,
   PROXIED_SECURITY_HEADERS,
 } from "./headers.js";
-import { bufferWithinBudget, declaredLength, discard, readHead, type Head } from "./core-answer-body.js";
+import { bufferWithinBudget, declaredLength, discard } from "./core-answer-body.js";
+import { CoreCall, type CoreAnswer } from "./core-call.js";
 import { MemoryBudget } from "./memory-budget.js";
 import { isEventStream } from "./event-stream.js";
 import {
@@ -89,6 +89,7 @@ const BUFFER_UP_TO_BYTES = 256 * 1024;
 export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
   const { logger } = options;
   const budget = new MemoryBudget(options.memoryBudgetBytes);
+  const bufferLimit = Math.min(BUFFER_UP_TO_BYTES, options.maxResponseBytes);
   const agent = new Agent({
     connect: createGuardedConnector({
       connectTimeoutMs: options.connectTimeoutMs,
@@ -151,25 +152,60 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
 
     const headers = headersForCore(ctx.req.headers, target.token, ctx.state.requestId as string | undefined);
     if (forwardOptions.rewriteJson) headers["accept-encoding"] = "identity";
-    const exchange = new Exchange(ctx, options.totalTimeoutMs);
-
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await agent.request({
+    const rewriting = forwardOptions.rewriteJson !== undefined;
+    const call = new CoreCall({
+      // What the checks below let through to the caller as it is, and may hold whole in memory.
+      buffer: (statusCode, coreHeaders) =>
+        statusCode !== 401 &&
+        isCoreContentType(coreHeaders["content-type"]) &&
+        !isEventStream(coreHeaders) &&
+        !((declaredLength(coreHeaders) ?? 0) > bufferLimit) &&
+        !(rewriting && statusCode >= 200 && statusCode < 300),
+      bufferUpToBytes: bufferLimit,
+      budget,
+    });
+    const exchange = new Exchange(ctx, options.totalTimeoutMs, call);
+    agent.dispatch(
+      {
         origin: base.origin,
         path: corePath(base.prefix, path, ctx.querystring),
         method: ctx.method as Dispatcher.HttpMethod,
         headers,
         body,
-        signal: exchange,
-      });
+      },
+      call,
+    );
+
+    let answer: CoreAnswer;
+    try {
+      answer = await call.answer;
     } catch (err) {
       exchange.end();
       throw failure(err, ctx, exchange);
     }
 
-    const { statusCode, headers: coreHeaders, body: coreBody } = response;
+    const { statusCode, headers: coreHeaders, rest: coreBody } = answer;
+    exchange.onEnd(() => budget.give(answer.reserved));
     try {
+      if (coreBody === undefined) {
+        // The usual case: short JSON, read whole.
+        ctx.compress = false;
+        ctx.status = statusCode;
+        setCallerHeaders(ctx, coreHeaders);
+        ctx.body = answer.chunks.length === 1 ? answer.chunks[0] : Buffer.concat(answer.chunks, answer.size);
+        exchange.endWithResponse();
+        return;
+      }
+      if (answer.chunks.length > 0) {
+        // Longer than the buffer (or the memory budget): the rest streams, within the cap.
+        if (answer.size > options.maxResponseBytes) {
+          discard(coreBody);
+          throw failure(new ResponseTooLargeError(options.maxResponseBytes), ctx, exchange);
+        }
+        ctx.compress = false;
+        relay(ctx, statusCode, coreHeaders, coreBody, answer.chunks, declaredLength(coreHeaders), exchange);
+        return;
+      }
       // The caller's key was valid, so a 401 means the Core no longer knows the Gateway's token.
       if (statusCode === 401) {
         discard(coreBody);
@@ -190,7 +226,7 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
         discard(coreBody);
         throw failure(new ResponseTooLargeError(options.maxResponseBytes), ctx, exchange);
       }
-      if (forwardOptions.rewriteJson && statusCode >= 200 && statusCode < 300) {
+      if (rewriting && statusCode >= 200 && statusCode < 300) {
         const doc = await bufferWithinBudget(coreBody, options.maxResponseBytes, budget, exchange).catch(
           (err: unknown) => {
             throw err instanceof ServiceUnavailableError ? err : failure(err, ctx, exchange);
@@ -199,35 +235,12 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
         exchange.end();
         ctx.status = statusCode;
         setCallerHeaders(ctx, coreHeaders);
-        ctx.body = rewriteJsonPayload(doc, forwardOptions.rewriteJson);
+        ctx.body = rewriteJsonPayload(doc, forwardOptions.rewriteJson!);
         return;
       }
       // The Core's bytes go out as they are (compressed or not): the Gateway never re-encodes them.
       ctx.compress = false;
-      if (isEventStream(coreHeaders) || (declared !== undefined && declared > BUFFER_UP_TO_BYTES)) {
-        relay(ctx, statusCode, coreHeaders, coreBody, [], declared, exchange);
-        return;
-      }
-      let head: Head;
-      try {
-        head = await readHead(coreBody, Math.min(BUFFER_UP_TO_BYTES, options.maxResponseBytes), budget);
-      } catch (err) {
-        exchange.end();
-        throw failure(err, ctx, exchange);
-      }
-      exchange.onEnd(() => budget.give(head.reserved));
-      if (!head.complete && head.size > options.maxResponseBytes) {
-        discard(coreBody);
-        throw failure(new ResponseTooLargeError(options.maxResponseBytes), ctx, exchange);
-      }
-      if (!head.complete) {
-        relay(ctx, statusCode, coreHeaders, coreBody, head.chunks, declared, exchange);
-        return;
-      }
-      ctx.status = statusCode;
-      setCallerHeaders(ctx, coreHeaders);
-      ctx.body = head.chunks.length === 1 ? head.chunks[0] : Buffer.concat(head.chunks, head.size);
-      exchange.endWithResponse();
+      relay(ctx, statusCode, coreHeaders, coreBody, [], declared, exchange);
     } catch (err) {
       exchange.end();
       throw err;
@@ -291,12 +304,10 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
 }
 
 /**
- * One proxied exchange: undici's abort signal (an EventEmitter is its cheaper alternative to
- * an AbortSignal on this hot path), fired when the caller leaves or the total deadline passes,
- * and the clean-ups to run once the exchange is over.
+ * One proxied exchange: ends the call to the Core when the caller leaves or the total deadline
+ * passes, and runs the clean-ups once the exchange is over.
  */
-class Exchange extends EventEmitter {
-  aborted = false;
+class Exchange {
   callerGone = false;
   expired = false;
   private readonly timer: NodeJS.Timeout;
@@ -307,8 +318,8 @@ class Exchange extends EventEmitter {
   constructor(
     private readonly ctx: Context,
     totalTimeoutMs: number,
+    private readonly call: CoreCall,
   ) {
-    super();
     this.timer = setTimeout(() => this.expire(), totalTimeoutMs);
     ctx.res.once("close", this.onCallerClose);
   }
@@ -316,21 +327,15 @@ class Exchange extends EventEmitter {
   private readonly onCallerClose = () => {
     if (!this.ctx.res.writableFinished) {
       this.callerGone = true;
-      this.abort();
+      this.call.abort(new CallerGoneError());
     }
     this.end();
   };
 
   private expire(): void {
     this.expired = true;
-    this.abort();
+    this.call.abort(new DeadlineError());
     this.expiryListener?.();
-  }
-
-  private abort(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.emit("abort");
   }
 
   onExpire(listener: () => void): void {
@@ -355,10 +360,18 @@ class Exchange extends EventEmitter {
   }
 }
 
+const SECURITY_HEADERS = Object.entries(PROXIED_SECURITY_HEADERS);
+
 function setCallerHeaders(ctx: Context, coreHeaders: IncomingHttpHeaders): void {
-  const fromCore = headersForCaller(coreHeaders);
-  for (const name in fromCore) ctx.set(name, fromCore[name]!);
-  for (const name in PROXIED_SECURITY_HEADERS) ctx.set(name, PROXIED_SECURITY_HEADERS[name]!);
+  const res = ctx.res;
+  for (const name in coreHeaders) {
+    const value = coreHeaders[name];
+    if (value === undefined || !isReturnedToCaller(name)) continue;
+    // A single value the way Koa's ctx.set would set it, without its per-call arrays.
+    if (typeof value === "string") res.setHeader(name, value);
+    else ctx.set(name, value);
+  }
+  for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
 }
 
 function describeType(contentType: string | string[] | undefined): string {

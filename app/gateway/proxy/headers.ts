@@ -130,13 +130,7 @@ export function headersForCore(
   return out;
 }
 
-/** The Core's response headers that the Gateway passes on to the caller (see RETURNED_TO_CALLER). */
-export function headersForCaller(fromCore: Record<string, HeaderValue>): OutgoingHeaders {
-  const out: OutgoingHeaders = {};
-  for (const name in fromCore) {
-    const value = fromCore[name];
-    if (value === undefined || !RETURNED_TO_CALLER.has(name)) continue;
-    out[name] = value;
-  }
-  return out;
+/** Whether a Core response header goes on to the caller (see RETURNED_TO_CALLER). */
+export function isReturnedToCaller(name: string): boolean {
+  return RETURNED_TO_CALLER.has(name);
 }
