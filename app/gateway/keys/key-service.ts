@@ -21,6 +21,9 @@ export interface VerifiedKey {
 /** Why a key was refused; each reason has its own answer (see middleware/authenticate.ts). */
 export type RefusalReason = "invalid" | "rotated" | "revoked" | "expired";
 
+/** A prepared verification: synchronous, see `KeyService.prepareVerify`. */
+export type VerifyCheck = () => VerifyOutcome;
+
 export type VerifyOutcome =
   | { ok: true; key: VerifiedKey }
   /** `keyId`: the id the key claimed, for the audit record (null when it was not key-shaped) */
@@ -110,13 +113,20 @@ export class KeyService {
    * check itself, which is synchronous: a caller can reserve a failure right before it and
    * settle right after, with no other request running in between. Never throws for a bad key:
    * the outcome says why it was refused, so callers count, audit and answer without reading a
-   * message.
+   * message. A promise only when the record is not cached.
    */
-  async prepareVerify(apiKey: string): Promise<() => VerifyOutcome> {
+  prepareVerify(apiKey: string): VerifyCheck | Promise<VerifyCheck> {
     const parsed = parseApiKey(apiKey);
     if (!parsed) return () => ({ ok: false, reason: "invalid", keyId: null });
     const keyId = parsed.keyId;
-    const record = await this.cache.get(keyId, () => this.load(keyId));
+    const record = this.cache.get(keyId, () => this.load(keyId));
+    // A cached record (the hot path) gives the check at once; a miss, once storage answered.
+    return record instanceof Promise
+      ? record.then((loaded) => this.check(apiKey, keyId, loaded))
+      : this.check(apiKey, keyId, record);
+  }
+
+  private check(apiKey: string, keyId: string, record: KeyRecord | null): VerifyCheck {
     return () => {
       if (!record) return { ok: false, reason: "invalid", keyId };
       const now = this.now();

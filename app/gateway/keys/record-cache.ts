@@ -19,9 +19,17 @@ export class RecordCache<T extends object> {
     });
   }
 
-  async get(id: string, load: () => Promise<T | null>): Promise<T | null> {
+  /**
+   * The cached record (null: cached as absent), or a promise when it must be loaded. The hot
+   * path is a hit: answered without a promise, so a request spends no turn of the event loop.
+   */
+  get(id: string, load: () => Promise<T | null>): T | null | Promise<T | null> {
     const hit = this.entries.get(id);
     if (hit) return hit.value;
+    return this.load(id, load);
+  }
+
+  private load(id: string, load: () => Promise<T | null>): Promise<T | null> {
     const pending = this.loading.get(id);
     if (pending) return pending;
     const promise = load()

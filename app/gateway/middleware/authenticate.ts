@@ -4,7 +4,13 @@ import { safeEqual } from "../../common/http.js";
 import type { RecordAudit } from "../audit/audit-recorder.js";
 import { readSessionCookie } from "../admin/cookie.js";
 import { ADMIN_KEY_ID, KEY_PREFIX, parseApiKey } from "../keys/key-format.js";
-import type { KeyService, RefusalReason, VerifiedKey, VerifyOutcome } from "../keys/key-service.js";
+import type {
+  KeyService,
+  RefusalReason,
+  VerifiedKey,
+  VerifyCheck,
+  VerifyOutcome,
+} from "../keys/key-service.js";
 import type { UsageTracker } from "../keys/usage.js";
 import type { GatewayMetrics } from "../metrics.js";
 import type { OAuthBearerResolver } from "../oauth/token-resolver.js";
@@ -98,7 +104,8 @@ export function authenticate(deps: AuthenticateDeps): Middleware {
     const credential = readCredential(ctx);
     // A request without any credential is not a guess: refused, audited, but not counted.
     if (!credential) return refuse(ctx, deps, { ok: false, reason: "missing", keyId: null });
-    const check = await prepare(ctx, credential, deps);
+    const prepared = prepare(ctx, credential, deps);
+    const check = typeof prepared === "function" ? prepared : await prepared;
     const attempt = deps.attempts.reserve(clientAddress(ctx));
     const outcome = check();
     if (!outcome.ok) {
@@ -114,8 +121,11 @@ export function authenticate(deps: AuthenticateDeps): Middleware {
 
 type Check = () => Identified;
 
-/** Everything that may wait (cache misses, the token resolver); the check it returns does not. */
-async function prepare(ctx: Context, credential: Credential, deps: AuthenticateDeps): Promise<Check> {
+/**
+ * Everything that may wait (cache misses, the token resolver); the check it returns does not.
+ * A promise only when something has to wait: a cached key is checked without one.
+ */
+function prepare(ctx: Context, credential: Credential, deps: AuthenticateDeps): Check | Promise<Check> {
   switch (credential.kind) {
     case "session":
       return () =>
@@ -125,24 +135,26 @@ async function prepare(ctx: Context, credential: Credential, deps: AuthenticateD
     case "token": {
       // Without OAuth, a bearer token can only be a key (the admin key, say).
       if (!deps.oauth) return prepareKey(credential.token, deps);
-      const outcome = await deps.oauth.resolve(ctx, credential.token);
-      return () => outcome;
+      return deps.oauth.resolve(ctx, credential.token).then((outcome) => () => outcome);
     }
     case "key":
       return prepareKey(credential.secret, deps);
   }
 }
 
-async function prepareKey(secret: string, deps: AuthenticateDeps): Promise<Check> {
+function prepareKey(secret: string, deps: AuthenticateDeps): Check | Promise<Check> {
   // A well-formed user key is never the admin key (whose format differs): the constant-time
   // comparison, two SHA-256s, is only needed for anything else.
   const adminKey = deps.adminApiKey();
   const userKeyShaped = parseApiKey(secret) !== null && parseApiKey(adminKey) === null;
-  const verifyUserKey = await deps.keys.prepareVerify(secret);
-  return () => {
-    if (!userKeyShaped && safeEqual(secret, adminKey)) return { ok: true, principal: ADMIN_PRINCIPAL };
-    return fromOutcome(verifyUserKey());
-  };
+  const identify =
+    (verifyUserKey: VerifyCheck): Check =>
+    () => {
+      if (!userKeyShaped && safeEqual(secret, adminKey)) return { ok: true, principal: ADMIN_PRINCIPAL };
+      return fromOutcome(verifyUserKey());
+    };
+  const prepared = deps.keys.prepareVerify(secret);
+  return typeof prepared === "function" ? identify(prepared) : prepared.then(identify);
 }
 
 function fromOutcome(outcome: VerifyOutcome): Identified {

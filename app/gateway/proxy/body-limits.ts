@@ -13,14 +13,15 @@ function hasBody(req: IncomingMessage): boolean {
 
 /**
  * The caller's request body, at most `limitBytes` (else 413 before anything reaches the Core);
- * `undefined` when there is none. Buffered: request bodies to the Core are small JSON, and a
- * complete body lets the Gateway refuse an oversized one instead of cutting it off mid-way.
+ * `undefined`, without a promise, when there is none. Buffered: request bodies to the Core are
+ * small JSON, and a complete body lets the Gateway refuse an oversized one instead of cutting it
+ * off mid-way.
  */
-export async function readRequestBody(req: IncomingMessage, limitBytes: number): Promise<Buffer | undefined> {
+export function readRequestBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> | undefined {
   if (!hasBody(req)) return undefined;
   const tooLarge = () =>
     new PayloadTooLargeError(`Request body is larger than the Gateway's limit of ${limitBytes} bytes`);
-  if (Number(req.headers["content-length"] ?? 0) > limitBytes) throw tooLarge();
+  if (Number(req.headers["content-length"] ?? 0) > limitBytes) return Promise.reject(tooLarge());
   return readRequestBytes(req, limitBytes, tooLarge);
 }
 

@@ -141,7 +141,8 @@ export function createCoreProxy(options: CoreProxyOptions): CoreProxy {
 
     let body: Buffer | undefined;
     try {
-      body = await readRequestBody(ctx.req, options.maxRequestBytes);
+      const reading = readRequestBody(ctx.req, options.maxRequestBytes);
+      if (reading) body = await reading;
     } catch (err) {
       if (err instanceof PayloadTooLargeError) {
         options.onError?.("request_too_large");

@@ -84,18 +84,21 @@ export function createKeyRateLimiter(
 ): KeyRateLimiter {
   const limiter = factory({ ...options, points: Number.MAX_SAFE_INTEGER });
   return {
-    async consume(key, limit) {
-      const result = await limiter.consume(key).catch((err: unknown) => {
-        if (err instanceof RateLimiterRes) return err;
+    consume(key, limit) {
+      const decide = (result: RateLimiterRes): RateLimitDecision => {
+        const consumed = result.consumedPoints;
+        return {
+          allowed: consumed <= limit,
+          limit,
+          remaining: Math.max(0, limit - consumed),
+          msBeforeReset: Math.max(0, result.msBeforeNext),
+        };
+      };
+      // One promise per request on the hot path: the limiter's own, continued once.
+      return limiter.consume(key).then(decide, (err: unknown) => {
+        if (err instanceof RateLimiterRes) return decide(err);
         throw err;
       });
-      const consumed = result.consumedPoints;
-      return {
-        allowed: consumed <= limit,
-        limit,
-        remaining: Math.max(0, limit - consumed),
-        msBeforeReset: Math.max(0, result.msBeforeNext),
-      };
     },
   };
 }

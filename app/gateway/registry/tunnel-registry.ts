@@ -57,8 +57,8 @@ export class TunnelRegistry {
     );
   }
 
-  /** The Core to proxy to, from the cache when possible. */
-  async target(keyId: string): Promise<CoreTarget | null> {
+  /** The Core to proxy to, from the cache when possible (then without a promise). */
+  target(keyId: string): CoreTarget | null | Promise<CoreTarget | null> {
     return this.cache.get(keyId, async () => {
       const record = (await this.store.get<TunnelRecord>("tunnels", keyId))?.value;
       if (!record) return null;

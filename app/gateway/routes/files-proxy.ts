@@ -68,7 +68,8 @@ function toCore(deps: FilesProxyRoutesDeps, path: ProxiedPath): Middleware {
     const principal = principalOf(ctx);
     if (principal.isAdmin)
       throw new ForbiddenError("The admin key has no Core; use the API key the Core registered with");
-    const target = await deps.tunnels.target(principal.keyId);
+    const known = deps.tunnels.target(principal.keyId);
+    const target = known instanceof Promise ? await known : known;
     if (!target) {
       throw new ServiceUnavailableError(
         "No Core is registered for this API key: start the Core with this key so it registers its tunnel URL",
