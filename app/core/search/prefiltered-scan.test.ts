@@ -104,6 +104,17 @@ describe("searching with ripgrep as a prefilter", () => {
     const before = calls();
     expect(await core.search({ query: "needle_1", mode: "files" })).toEqual(first);
     expect(calls()).toBe(before);
+    // A new file changes the list, not the cache: still from memory, the new file read from disk.
+    project.write("d0/s0/new.txt", "needle_1 is new\n");
+    try {
+      const after = await core.search({ query: "needle_1", mode: "files" });
+      expect(after.results.map((r) => r.path)).toEqual(
+        [...first.results.map((r) => r.path), "d0/s0/new.txt"].sort(),
+      );
+      expect(calls()).toBe(before);
+    } finally {
+      project.remove("d0/s0/new.txt");
+    }
     // A cache too small for the project never holds every file: ripgrep stays in use.
     const small = open(counting, 64 * 1024);
     await small.search({ query: "needle_1", mode: "files" });

@@ -97,11 +97,14 @@ export interface ReadyMessage {
   type: "ready";
 }
 
-/** Sent when a fill ends: `complete` when every file of the share that can be cached is. */
+/**
+ * Sent when a fill ends: `complete` (every file of the share that can be cached is), `full` (the
+ * budget ran out first), or `interrupted` (the share changed meanwhile: a new fill will come).
+ */
 export interface FilledMessage {
   type: "filled";
   snapshotId: number;
-  complete: boolean;
+  outcome: "complete" | "full" | "interrupted";
 }
 
 export type WorkerMessage = ScanReport | ReadyMessage | FilledMessage;

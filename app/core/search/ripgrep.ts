@@ -165,7 +165,13 @@ function runBatch(
   ];
   return new Promise((resolve) => {
     if (signal?.aborted || Date.now() >= deadlineAt) return resolve(undefined);
-    const child = spawn(rg.path, args, { cwd: rootReal, env: {}, stdio: ["ignore", "pipe", "ignore"] });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(rg.path, args, { cwd: rootReal, env: {}, stdio: ["ignore", "pipe", "ignore"] });
+    } catch {
+      // Out of processes or memory, say: no answer, so the workers read every file.
+      return resolve(undefined);
+    }
     const chunks: Buffer[] = [];
     let settled = false;
     const finish = (names: string[] | undefined) => {
@@ -181,7 +187,7 @@ function runBatch(
     };
     const timer = setTimeout(stop, Math.max(0, deadlineAt - Date.now()));
     signal?.addEventListener("abort", stop, { once: true });
-    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    child.stdout?.on("data", (chunk: Buffer) => chunks.push(chunk));
     child.on("error", () => finish(undefined));
     child.on("close", (code) => {
       // 0: matches, 1: none; 2 (an error, say an unreadable file) or a signal: no complete answer.

@@ -67,8 +67,13 @@ interface Slot {
   loadingNative: Int32Array;
   /** The file list this worker holds. */
   files: readonly string[] | undefined;
-  /** The last fill asked of this worker: for which snapshot, and how it went. */
-  fill: { snapshotId: number; state: "running" | "complete" | "partial" } | undefined;
+  /** The last fill asked of this worker: for which snapshot, and whether it still runs. */
+  fill: { snapshotId: number; running: boolean } | undefined;
+  /**
+   * The worker's last finished fill read every file it could cache. It stays true when the file
+   * list changes: the cache keeps the files still listed, and a scan reads the few new ones.
+   */
+  cacheComplete: boolean;
 }
 
 const END: Position = { index: Number.MAX_SAFE_INTEGER, line: 0, offset: 0 };
@@ -98,6 +103,7 @@ export class ScanPool {
       loadingNative: new Int32Array(new SharedArrayBuffer(4)),
       files: undefined,
       fill: undefined,
+      cacheComplete: false,
     }));
   }
 
@@ -144,12 +150,11 @@ export class ScanPool {
   }
 
   /**
-   * Has every worker read its share of `files` into its cache (while idle, after `fill`)? Then a
-   * scan reads nothing from disk but what changed.
+   * Has every worker read its files into its cache (while idle, after `fill`)? Then a scan reads
+   * from memory, and from disk only what changed or is new.
    */
-  isWarm(files: readonly string[]): boolean {
-    const snapshotId = this.snapshotIdOf(files);
-    return this.slots.every((slot) => slot.fill?.snapshotId === snapshotId && slot.fill.state === "complete");
+  isWarm(): boolean {
+    return this.slots.every((slot) => slot.cacheComplete);
   }
 
   /**
@@ -162,7 +167,7 @@ export class ScanPool {
     this.slots.forEach((slot, i) => {
       if (slot.fill?.snapshotId === snapshotId) return;
       this.sendFiles(slot, i, files, snapshotId);
-      slot.fill = { snapshotId, state: "running" };
+      slot.fill = { snapshotId, running: true };
       this.workerOf(slot).postMessage({ type: "fill", snapshotId, maxFileBytes } satisfies FillRequest);
     });
   }
@@ -183,7 +188,7 @@ export class ScanPool {
 
   /** Resolves once no worker is filling its cache. */
   settled(): Promise<void> {
-    if (!this.slots.some((slot) => slot.fill?.state === "running")) return Promise.resolve();
+    if (!this.slots.some((slot) => slot.fill?.running)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -278,6 +283,7 @@ export class ScanPool {
       slot.worker = undefined;
       slot.files = undefined;
       slot.fill = undefined;
+      slot.cacheComplete = false;
       this.wakeIdleWaiters();
       for (const job of this.jobs.values()) this.onReport(slotIndex, undefined, job);
     };
@@ -288,13 +294,16 @@ export class ScanPool {
   }
 
   private onFilled(slot: Slot, message: FilledMessage) {
+    if (message.outcome !== "interrupted") slot.cacheComplete = message.outcome === "complete";
     if (slot.fill?.snapshotId === message.snapshotId)
-      slot.fill = { snapshotId: message.snapshotId, state: message.complete ? "complete" : "partial" };
+      // An interrupted fill is asked again with the next search's list.
+      slot.fill =
+        message.outcome === "interrupted" ? undefined : { snapshotId: message.snapshotId, running: false };
     this.wakeIdleWaiters();
   }
 
   private wakeIdleWaiters() {
-    if (this.slots.some((slot) => slot.fill?.state === "running")) return;
+    if (this.slots.some((slot) => slot.fill?.running)) return;
     for (const wake of this.idleWaiters.splice(0)) wake();
   }
 

@@ -86,32 +86,37 @@ function openerForScan(): NoFollowOpener | undefined {
  * first; ends when every file is read, the cache is full, or the share changed.
  */
 function startFill(request: FillRequest) {
-  if (filling) return;
-  if (!share || share.snapshotId !== request.snapshotId) return endFill(request, false);
+  if (filling) {
+    // A fill of an older list is under way: it goes on with this one, from the start.
+    filling.request = request;
+    filling.next = 0;
+    return;
+  }
+  if (!share || share.snapshotId !== request.snapshotId) return endFill(request, "interrupted");
   filling = { request, next: 0, opener: openerForScan() };
   fillSlice();
 }
 
 function fillSlice() {
   const fill = filling!;
-  if (!share || share.snapshotId !== fill.request.snapshotId) return endFill(fill.request, false);
+  if (!share || share.snapshotId !== fill.request.snapshotId) return endFill(fill.request, "interrupted");
   const { paths } = share;
   const until = Date.now() + FILL_SLICE_MS;
   while (fill.next < paths.length) {
     if (Date.now() >= until) return void setImmediate(fillSlice);
     const rel = paths[fill.next++] as string;
-    if (!loader.prefetch(rel, fill.request.maxFileBytes, fill.opener)) return endFill(fill.request, false);
+    if (!loader.prefetch(rel, fill.request.maxFileBytes, fill.opener)) return endFill(fill.request, "full");
   }
-  endFill(fill.request, true);
+  endFill(fill.request, "complete");
 }
 
-function endFill(request: FillRequest, complete: boolean) {
+function endFill(request: FillRequest, outcome: FilledMessage["outcome"]) {
   filling?.opener?.close();
   filling = undefined;
   parentPort?.postMessage({
     type: "filled",
     snapshotId: request.snapshotId,
-    complete,
+    outcome,
   } satisfies FilledMessage);
 }
 

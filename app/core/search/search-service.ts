@@ -106,7 +106,7 @@ export class SearchService {
       maxFileBytes: settings.maxFileBytes,
       deadlineAt,
     };
-    const prefilter = pool.isWarm(files) ? undefined : await this.prefilterFor(search);
+    const prefilter = pool.isWarm() ? undefined : await this.prefilterFor(search);
     const outcome = prefilter
       ? await scanWithPrefilter(pool, files, snapshot.links(), scan, prefilter, signal)
       : await pool.scan(files, scan, signal);
