@@ -8,7 +8,7 @@ import { openProject, type Project } from "../../app/core/project/project.js";
  * Search benchmark: a tree of >= 30,000 files of real text (copies of this repository's
  * node_modules sources, with a marker line planted in one file in 250), scanned in full for a
  * literal by `grep -rnF`, `rg` (when installed) and the Core — cold (a fresh project, as a running
- * Core is after start-up: tree listed and workers started, but no file contents cached; the OS
+ * Core is after start-up: tree listed, watches in place, workers started, but no file contents cached; the OS
  * page cache is warm for every tool) and warm (the same search again, once the workers have read
  * their files into memory: they do it while idle, after a Core's first search).
  * Targets: cold no slower than grep; warm at most half of grep.
@@ -101,10 +101,11 @@ async function cpuMsDuring(fn: () => Promise<unknown>): Promise<number> {
   return cpuMsSoFar() - before;
 }
 
+/** A Core's project as it runs by default: watches keep the listing fresh (TREE_WATCH=auto). */
 function openForSearch(root: string): Project {
   return openProject({
     root,
-    watch: "off",
+    watch: "auto",
     ignoreFileNames: [".agentignore", ".gitignore"],
     limits: {
       maxFileBytes: 1 << 20,
@@ -116,6 +117,14 @@ function openForSearch(root: string): Project {
     },
     cacheMaxBytes: 64 << 20,
   });
+}
+
+/** As a Core is once started: tree listed, its watches in place, search workers ready. */
+async function startedProject(root: string): Promise<Project> {
+  const project = openForSearch(root);
+  await project.structure();
+  await Promise.all([project.watchesInstalled(), project.prepareSearch()]);
+  return project;
 }
 
 const median = (values: number[]) =>
@@ -149,9 +158,7 @@ export async function benchSearch(root: string, sourceDir: string, report: Repor
     }
     // Cold as a running Core sees it: the tree was listed and the workers started at start-up;
     // no file contents are cached yet.
-    const project = openForSearch(root);
-    await project.structure();
-    await project.prepareSearch();
+    const project = await startedProject(root);
     const first = await timedAsync(() => project.search({ query: MARKER, limit: 200 }));
     cold.push(first.ms);
     found.ours = first.value.results.length;
@@ -159,16 +166,15 @@ export async function benchSearch(root: string, sourceDir: string, report: Repor
       throw new Error(`the Core's full scan stopped early: ${first.value.stopped_by}`);
     project.close();
     if (!warmProject) {
-      warmProject = openForSearch(root);
+      warmProject = await startedProject(root);
       await warmProject.search({ query: MARKER, limit: 200 });
       // After a search the workers read their files into memory while idle; warm is after that.
-      await warmProject.searchSettled();
+      const fill = await timedAsync(() => warmProject!.searchSettled());
+      console.log(`The workers read the tree into memory ${fill.ms.toFixed(0)} ms after the first search`);
     }
     warm.push((await timedAsync(() => warmProject!.search({ query: MARKER, limit: 200 }))).ms);
     cpu.grep.push(cpuMsOf("grep", ["-rnF", "--", MARKER, "."], root));
-    const again = openForSearch(root);
-    await again.structure();
-    await again.prepareSearch();
+    const again = await startedProject(root);
     cpu.cold.push(await cpuMsDuring(() => again.search({ query: MARKER, limit: 200 })));
     again.close();
     cpu.warm.push(await cpuMsDuring(() => warmProject!.search({ query: MARKER, limit: 200 })));
