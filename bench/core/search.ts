@@ -102,7 +102,7 @@ async function cpuMsDuring(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** A Core's project as it runs by default: watches keep the listing fresh (TREE_WATCH=auto). */
-function openForSearch(root: string): Project {
+function openForSearch(root: string, ripgrep = "auto"): Project {
   return openProject({
     root,
     watch: "auto",
@@ -116,12 +116,13 @@ function openForSearch(root: string): Project {
       maxQueryLength: 256,
     },
     cacheMaxBytes: 64 << 20,
+    search: { ripgrep },
   });
 }
 
 /** As a Core is once started: tree listed, its watches in place, search workers ready. */
-async function startedProject(root: string): Promise<Project> {
-  const project = openForSearch(root);
+async function startedProject(root: string, ripgrep?: string): Promise<Project> {
+  const project = openForSearch(root, ripgrep);
   await project.structure();
   await Promise.all([project.watchesInstalled(), project.prepareSearch()]);
   return project;
@@ -142,6 +143,7 @@ export async function benchSearch(root: string, sourceDir: string, report: Repor
   const rg: number[] = [];
   const cold: number[] = [];
   const warm: number[] = [];
+  const coldWithoutRg: number[] = [];
   // CPU time does not depend on how loaded the shared machine is: it shows the work each side does.
   const cpu = { grep: [] as number[], cold: [] as number[], warm: [] as number[] };
   const found = { grep: 0, rg: 0, ours: 0 };
@@ -165,6 +167,12 @@ export async function benchSearch(root: string, sourceDir: string, report: Repor
     if (first.value.truncated)
       throw new Error(`the Core's full scan stopped early: ${first.value.stopped_by}`);
     project.close();
+    if (hasRg) {
+      // The same on a machine without ripgrep: the workers read every file.
+      const plain = await startedProject(root, "off");
+      coldWithoutRg.push((await timedAsync(() => plain.search({ query: MARKER, limit: 200 }))).ms);
+      plain.close();
+    }
     if (!warmProject) {
       warmProject = await startedProject(root);
       await warmProject.search({ query: MARKER, limit: 200 });
@@ -199,6 +207,8 @@ export async function benchSearch(root: string, sourceDir: string, report: Repor
     ratio: 1,
     label: "target <= grep",
   });
+  if (hasRg)
+    report("search: cold, without ripgrep (reference)", median(coldWithoutRg), "grep -rnF", median(grep));
   report("search: full literal scan, warm", median(warm), "grep -rnF", median(grep), {
     ratio: 0.5,
     label: "target <= 50% of grep",
