@@ -124,6 +124,20 @@ describe("searching with ripgrep as a prefilter", () => {
     expect(calls()).toBeGreaterThan(calledBefore);
   });
 
+  it.each([
+    ["with ripgrep", "rg"],
+    ["without", "off"],
+  ])("stops at the file cap (%s) with a cursor, and the cursors reach every hit", async (_name, ripgrep) => {
+    const capped = openTestProject(project.root, {
+      limits: { maxFiles: 400, maxResults: 50 },
+      search: { ripgrep: ripgrep === "rg" ? realRg : "off", cacheMaxBytes: 0 },
+    });
+    const pages = await allPages(capped, { query: "needle" });
+    expect(pages[0]).toMatchObject({ truncated: true, stopped_by: "files" });
+    const hits = (list: typeof pages) => list.flatMap((page) => page.results);
+    expect(hits(pages)).toEqual(hits(await allPages(open("off"), { query: "needle" })));
+  });
+
   it("scans every file itself when ripgrep fails", async () => {
     const failing = script("failing-rg", "echo 'rg: something went wrong' >&2\nexit 2");
     expect(await allPages(open(failing), { query: "needle", limit: 40 })).toEqual(
