@@ -98,6 +98,17 @@ async function checkPrerequisites(root: string, env: Record<string, string | und
           detail: "not found (optional: the AWS tests need it: pip install 'moto[server]')",
         },
   );
+  const rg = (await which("rg", { nothrow: true })) ? version("rg") : null;
+  checks.push(
+    rg
+      ? { name: "ripgrep", level: "ok", detail: rg }
+      : {
+          name: "ripgrep",
+          level: "warn",
+          detail:
+            "not found (recommended: the Core's first searches use it; its tests need it: apt-get install ripgrep)",
+        },
+  );
   return checks;
 }
 

@@ -44,6 +44,21 @@ describe("Core configuration", () => {
     expect(message({ API_KEY: KEY, TREE_WATCH: "inotify" })).toMatch(/TREE_WATCH: expected auto or off/);
   });
 
+  it("takes SEARCH_RIPGREP as auto, off or the absolute path of an executable", () => {
+    expect(loadCoreConfig({ API_KEY: KEY }, dir).search.ripgrep).toBe("auto");
+    expect(loadCoreConfig({ API_KEY: KEY, SEARCH_RIPGREP: "off" }, dir).search.ripgrep).toBe("off");
+    expect(loadCoreConfig({ API_KEY: KEY, SEARCH_RIPGREP: "/bin/sh" }, dir).search.ripgrep).toBe("/bin/sh");
+    expect(message({ API_KEY: KEY, SEARCH_RIPGREP: "rg" })).toMatch(
+      /SEARCH_RIPGREP: expected auto, off or an absolute path, got "rg"/,
+    );
+    const notExecutable = join(dir, "rg-copy");
+    writeFileSync(notExecutable, "");
+    for (const path of [notExecutable, join(dir, "missing-rg"), dir])
+      expect(message({ API_KEY: KEY, SEARCH_RIPGREP: path })).toContain(
+        `SEARCH_RIPGREP: "${path}" is not an executable file`,
+      );
+  });
+
   it("requires API_KEY, naming the variable", () => {
     expect(message({})).toMatch(/API_KEY: is required/);
   });

@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
@@ -47,6 +47,28 @@ const envOriginList = () =>
     }),
   );
 
+/** SEARCH_RIPGREP: `auto` (rg from PATH when there), `off`, or the absolute path of an executable rg. */
+const envRipgrep = () =>
+  z
+    .string()
+    .trim()
+    .default("auto")
+    .transform((value, ctx) => {
+      if (value === "auto" || value === "off") return value;
+      if (!value.startsWith("/")) {
+        ctx.addIssue({ code: "custom", message: `expected auto, off or an absolute path, got "${value}"` });
+        return z.NEVER;
+      }
+      try {
+        if (!statSync(value).isFile()) throw new Error("not a file");
+        accessSync(value, constants.X_OK);
+        return value;
+      } catch {
+        ctx.addIssue({ code: "custom", message: `"${value}" is not an executable file` });
+        return z.NEVER;
+      }
+    });
+
 const coreSchema = (cwd: string) =>
   z
     .object({
@@ -75,6 +97,7 @@ const coreSchema = (cwd: string) =>
       SEARCH_MAX_FILE_BYTES: envInt(64 * MIB, 1024, 4096 * MIB),
       SEARCH_WORKERS: envInt(Math.min(4, availableParallelism()), 1, 64),
       SEARCH_CACHE_MAX_BYTES: envInt(256 * MIB, 0, 64 * 1024 * MIB),
+      SEARCH_RIPGREP: envRipgrep(),
       MAX_RESPONSE_CHARS: envInt(90_000, 1_000, 100_000_000),
       CACHE_MAX_BYTES: envInt(64 * MIB, 0, 4096 * MIB),
       TREE_WATCH: z.enum(["auto", "off"], { error: "expected auto or off" }).default("auto"),
@@ -120,8 +143,8 @@ export interface CoreConfig {
     maxResponseChars: number;
   };
   cacheMaxBytes: number;
-  /** Search worker threads and the file contents they keep in memory. */
-  search: { workers: number; cacheMaxBytes: number };
+  /** Search worker threads, the file contents they keep in memory, and ripgrep as a prefilter (`auto`, `off` or a path). */
+  search: { workers: number; cacheMaxBytes: number; ripgrep: string };
   /** `auto`: inotify watches keep the cached tree fresh (Linux, local file systems); `off`: stat checks. */
   treeWatch: WatchMode;
   /** Most directories watched; beyond, stat checks (and never more than half the kernel's budget). */
@@ -167,7 +190,11 @@ export function loadCoreConfig(
       maxResponseChars: e.MAX_RESPONSE_CHARS,
     },
     cacheMaxBytes: e.CACHE_MAX_BYTES,
-    search: { workers: e.SEARCH_WORKERS, cacheMaxBytes: e.SEARCH_CACHE_MAX_BYTES },
+    search: {
+      workers: e.SEARCH_WORKERS,
+      cacheMaxBytes: e.SEARCH_CACHE_MAX_BYTES,
+      ripgrep: e.SEARCH_RIPGREP,
+    },
     treeWatch: e.TREE_WATCH,
     treeWatchMaxDirs: e.TREE_WATCH_MAX_DIRS,
     registrationBackoff: { baseMs: e.REGISTRATION_BACKOFF_BASE_MS, capMs: e.REGISTRATION_BACKOFF_CAP_MS },

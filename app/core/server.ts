@@ -115,7 +115,11 @@ export function createCore(config: CoreConfig, deps: Partial<CoreDeps> = {}): Co
           "project tree listed",
         );
         project.prepareSearch().then(
-          (fileOpening) => logger.info({ file_opening: fileOpening }, "search workers ready"),
+          (engines) =>
+            logger.info(
+              { file_opening: engines?.fileOpening, prefilter: engines?.prefilter },
+              "search workers ready",
+            ),
           (error: unknown) => logger.warn({ err: error }, "search workers did not start"),
         );
       },

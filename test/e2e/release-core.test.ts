@@ -66,17 +66,20 @@ afterAll(async () => {
 });
 
 describe("the Core from the release artifact", () => {
-  it("starts its search workers with the prebuilt bundle and opens files with openat", () => {
+  it("starts its search workers with the prebuilt bundle, opens files with openat and finds ripgrep", () => {
     expect(child?.exitCode, output).toBeNull();
     expect(output).toContain('"file_opening":"openat"');
+    expect(output).toMatch(/"prefilter":"rg \d+\.\d+\.\d+"/);
   });
 
-  it("searches the project, never its deny-listed files", async () => {
-    const res = await fetch(`${url}/files/search?q=needle`, { headers: { "x-api-key": API_KEY } });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({
-      results: [{ path: "src/a.ts", line: 1, text: "const needle = 1;" }],
-      truncated: false,
-    });
+  it("searches the project, never its deny-listed files, the first time and the next", async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${url}/files/search?q=needle`, { headers: { "x-api-key": API_KEY } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        results: [{ path: "src/a.ts", line: 1, text: "const needle = 1;" }],
+        truncated: false,
+      });
+    }
   });
 });

@@ -49,6 +49,31 @@ async function getJson(path: string): Promise<{ text: string; body: unknown }> {
   return { text, body: JSON.parse(text) as unknown };
 }
 
+describe("searching 100,000 files", () => {
+  it("finds every file holding the text once, in order, page by page, and nothing ignored", async () => {
+    // Each file holds its seed's digit; pkg-7's 10,000 files hold "7", and so do its build.log links.
+    const found: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`;
+      const { text, body } = await getJson(`/files/search?q=7&mode=files&limit=200${query}`);
+      expect(text.length).toBeLessThanOrEqual(BUDGET);
+      const page = body as { results: { path: string }[]; next_cursor: string | null };
+      found.push(...page.results.map((r) => r.path));
+      cursor = page.next_cursor;
+      pages++;
+    } while (cursor !== null && pages < 1000);
+    expect(found).toEqual(visible.filter((path) => path.startsWith("pkg-7/")));
+    expect(pages).toBe(50);
+  });
+
+  it("searches every visible file for a text found in none, and says it is complete", async () => {
+    const { body } = await getJson("/files/search?q=SECRET");
+    expect(body).toMatchObject({ results: [], truncated: false, next_cursor: null, files_searched: 100_001 });
+  });
+});
+
 describe("listing 100,000 files", () => {
   it("pages through every visible file exactly once, in order, each page within the budget", async () => {
     const listed: string[] = [];

@@ -16,11 +16,11 @@ import {
   type ReaderLimits,
 } from "./reader.js";
 import type { SearchRequest } from "../search/search-request.js";
-import type { FileOpening } from "../search/no-follow-opener.js";
 import {
   DEFAULT_SEARCH_SETTINGS,
   SearchService,
   type SearchAnswer,
+  type SearchEngines,
   type SearchSettings,
 } from "../search/search-service.js";
 import { ProjectTree, type Structure, type TreeOptions, type TreeStats } from "./tree.js";
@@ -63,7 +63,9 @@ export interface Project {
   fileInfo(paths: readonly string[], options?: { maxResponseChars?: number }): Promise<FileInfoAnswer>;
   search(request: SearchRequest, signal?: AbortSignal): Promise<SearchAnswer>;
   /** Starts the search workers ahead of the first search. */
-  prepareSearch(): Promise<FileOpening | undefined>;
+  prepareSearch(): Promise<SearchEngines | undefined>;
+  /** Resolves once the search workers are done filling their caches in the background. */
+  searchSettled(): Promise<void>;
 }
 
 export function openProject(options: ProjectOptions): Project {
@@ -115,5 +117,6 @@ export function openProject(options: ProjectOptions): Project {
     fileInfo: (paths, o) => fileInfo({ confinement, store, lines }, paths, budget(o)),
     search: (request, signal) => search.search(request, signal),
     prepareSearch: () => search.prepare(),
+    searchSettled: () => search.settled(),
   };
 }

@@ -31,6 +31,8 @@ export interface TreeSnapshot {
   files(): string[];
   /** Every visible file in code-unit order of its path: the order of `/files/list` pages (built on first use). */
   sortedFiles(): string[];
+  /** The visible files that are symlinks (to visible files inside the root), among `files()`. */
+  links(): ReadonlySet<string>;
 }
 
 export interface RawEntries {
@@ -191,11 +193,13 @@ const joinRel = (dir: string, name: string) => (dir === "" ? name : `${dir}/${na
 export function buildSnapshot(root: DirNode): TreeSnapshot {
   const structure: Structure = Object.create(null) as Structure;
   const listed: [string, DirectoryEntry][] = [];
+  const linked: string[] = [];
   const unreadable: Unreadable[] = [];
   const stack: DirNode[] = [root];
   while (stack.length > 0) {
     const node = stack.pop() as DirNode;
     const entry = entryOf(node);
+    for (const name of node.linkFiles) linked.push(joinRel(node.rel, name));
     if (entry.files.length > 0 || entry.directories.length > 0) {
       structure[node.rel === "" ? "." : node.rel] = entry;
       listed.push([node.rel, entry]);
@@ -208,6 +212,7 @@ export function buildSnapshot(root: DirNode): TreeSnapshot {
   }
   let files: string[] | undefined;
   let sorted: string[] | undefined;
+  let links: Set<string> | undefined;
   const allFiles = () =>
     (files ??= listed.flatMap(([dir, entry]) => entry.files.map((name) => joinRel(dir, name))));
   return {
@@ -217,5 +222,6 @@ export function buildSnapshot(root: DirNode): TreeSnapshot {
     files: allFiles,
     // Code-unit order (the default sort), so a page can resume at any path by binary search.
     sortedFiles: () => (sorted ??= [...allFiles()].sort()),
+    links: () => (links ??= new Set(linked)),
   };
 }

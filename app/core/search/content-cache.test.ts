@@ -35,6 +35,24 @@ describe("the search workers' content cache", () => {
     const cache = new ContentCache(8 * MIB);
     put(cache, "huge.txt", "y".repeat(3 * MIB));
     expect(cache.get("huge.txt")).toBeUndefined();
+    // Such a file never fits; the cache is not full because of it.
+    expect(cache.full).toBe(false);
+  });
+
+  it("says it is full once a file finds no room, until an entry goes", () => {
+    const cache = new ContentCache(8 * MIB);
+    const big = "x".repeat(MIB);
+    for (let i = 0; i < 8; i++) put(cache, `f${i}.txt`, big);
+    expect(cache.full).toBe(false);
+    put(cache, "f8.txt", big);
+    expect(cache.get("f8.txt")).toBeUndefined();
+    expect(cache.full).toBe(true);
+    cache.retainOnly(["f1.txt", "f2.txt"]);
+    expect(cache.full).toBe(false);
+    // A cache that is off is full from the start: filling it would only read and drop files.
+    const off = new ContentCache(0);
+    expect(off.room(10).slab).toBeUndefined();
+    expect(off.full).toBe(true);
   });
 
   it("forgets files that left the listing, and their space is used again", () => {

@@ -46,6 +46,8 @@ export class ContentCache {
   /** Bytes of the entries themselves. */
   private liveBytes = 0;
   private scratch = Buffer.allocUnsafeSlow(0);
+  /** A file that would fit the rules found no room in the budget (cleared when an entry goes). */
+  private refused = false;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -53,12 +55,18 @@ export class ContentCache {
     return this.entries.get(rel);
   }
 
+  /** True once a file was turned away for lack of room: filling on would only read and drop files. */
+  get full(): boolean {
+    return this.refused;
+  }
+
   /** Space for a file of `size` bytes, in the cache when it has room, else in a reused scratch buffer. */
   room(size: number): Room {
-    if (this.maxBytes === 0) return { buf: this.scratchOf(size), slab: undefined };
+    if (this.maxBytes === 0) return this.noRoom(size);
     if (size > SLAB_BYTES / 4) {
-      if (this.heldBytes + size > this.maxBytes || size > this.maxBytes / 4)
-        return { buf: this.scratchOf(size), slab: undefined };
+      // A file over a quarter of the budget is never kept; that is no sign of a full cache.
+      if (size > this.maxBytes / 4) return { buf: this.scratchOf(size), slab: undefined };
+      if (this.heldBytes + size > this.maxBytes) return this.noRoom(size);
       const buffer = Buffer.allocUnsafeSlow(size);
       return { buf: buffer, slab: { buffer, used: 0, live: 0 } };
     }
@@ -67,7 +75,7 @@ export class ContentCache {
       return { buf: current.buffer.subarray(current.used, current.used + size), slab: current };
     if (current) this.release(current, true);
     if (this.heldBytes + SLAB_BYTES > this.maxBytes) this.compact();
-    if (this.heldBytes + SLAB_BYTES > this.maxBytes) return { buf: this.scratchOf(size), slab: undefined };
+    if (this.heldBytes + SLAB_BYTES > this.maxBytes) return this.noRoom(size);
     const slab: Slab = { buffer: Buffer.allocUnsafeSlow(SLAB_BYTES), used: 0, live: 0 };
     this.current = slab;
     this.heldBytes += SLAB_BYTES;
@@ -93,6 +101,7 @@ export class ContentCache {
     const entry = this.entries.get(rel);
     if (!entry) return;
     this.entries.delete(rel);
+    this.refused = false;
     if (!entry.slab || !entry.bytes) return;
     this.liveBytes -= entry.bytes.length;
     entry.slab.live--;
@@ -117,9 +126,15 @@ export class ContentCache {
     const dead = this.heldBytes - this.liveBytes;
     if (dead === 0 || dead < this.maxBytes / 2) return;
     this.entries.clear();
+    this.refused = false;
     this.current = undefined;
     this.heldBytes = 0;
     this.liveBytes = 0;
+  }
+
+  private noRoom(size: number): Room {
+    this.refused = true;
+    return { buf: this.scratchOf(size), slab: undefined };
   }
 
   private scratchOf(size: number): Buffer {

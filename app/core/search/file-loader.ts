@@ -36,9 +36,16 @@ export class FileLoader {
 
   /**
    * The file's bytes from `from` (at most `maxBytes` of them, plus a look-back for context), or
-   * undefined when the file is binary, gone, or refused by the checks.
+   * undefined when the file is binary, gone, or refused by the checks. With `cacheOnly`, a file too
+   * large to cache whole is not read at all.
    */
-  load(rel: string, from: number, maxBytes: number, opener?: NoFollowOpener): FileBytes | undefined {
+  load(
+    rel: string,
+    from: number,
+    maxBytes: number,
+    opener?: NoFollowOpener,
+    cacheOnly = false,
+  ): FileBytes | undefined {
     const cached = this.cache.get(rel);
     if (cached) {
       const stats =
@@ -57,6 +64,7 @@ export class FileLoader {
     try {
       const size = file.size;
       if (from >= size && from > 0) return undefined;
+      if (cacheOnly && size > maxBytes) return undefined;
       if (size <= maxBytes) {
         const room = this.cache.room(size);
         const bytes = readInto(readAt, file.fd, room.buf, 0);
@@ -88,6 +96,16 @@ export class FileLoader {
     if (!file) return undefined;
     const { ino, size, mtimeMs, ctimeMs } = file.stats;
     return { fd: file.fd, ino, size, mtimeMs, ctimeMs };
+  }
+
+  /**
+   * Reads a file into the cache ahead of a search (nothing when it is cached already or too large
+   * to cache); false once the cache has no room left, so filling on would only waste reads.
+   */
+  prefetch(rel: string, maxBytes: number, opener?: NoFollowOpener): boolean {
+    if (this.cache.full) return false;
+    if (!this.cache.get(rel)) this.load(rel, 0, maxBytes, opener, true);
+    return !this.cache.full;
   }
 
   /** Forgets the files that left this worker's share of the listing. */

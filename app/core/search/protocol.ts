@@ -46,9 +46,29 @@ export interface ScanJob {
   deadlineAt: number;
   /** Int32 flag: non-zero asks the worker to stop at the next file or batch of lines. */
   stop: SharedArrayBuffer;
+  /** Files from this index on are not this job's: the scan ends there (as if at the end). */
+  endIndex?: number;
+  /**
+   * One byte per file of the snapshot (by index): 0 = known to hold no match (the prefilter read
+   * all of it), so the worker counts it as searched without reading it.
+   */
+  candidates?: SharedArrayBuffer;
 }
 
-export type WorkerRequest = FilesMessage | ScanJob;
+/** Reads this worker's files into its cache while it has nothing else to do, until the cache is full. */
+export interface FillRequest {
+  type: "fill";
+  snapshotId: number;
+  /** Files larger than this are scanned in windows, never cached: the fill passes them by. */
+  maxFileBytes: number;
+}
+
+/** Loads what the first scan needs (koffi) now, while the caller waits on something else. */
+export interface WarmUpRequest {
+  type: "warm-up";
+}
+
+export type WorkerRequest = FilesMessage | ScanJob | FillRequest | WarmUpRequest;
 
 export interface WireHit {
   index: number;
@@ -77,7 +97,17 @@ export interface ReadyMessage {
   type: "ready";
 }
 
-export type WorkerMessage = ScanReport | ReadyMessage;
+/**
+ * Sent when a fill ends: `complete` (every file of the share that can be cached is), `full` (the
+ * budget ran out first), or `interrupted` (the share changed meanwhile: a new fill will come).
+ */
+export interface FilledMessage {
+  type: "filled";
+  snapshotId: number;
+  outcome: "complete" | "full" | "interrupted";
+}
+
+export type WorkerMessage = ScanReport | ReadyMessage | FilledMessage;
 
 export function comparePositions(a: Position, b: Position): number {
   return a.index - b.index || a.line - b.line;

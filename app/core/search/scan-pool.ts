@@ -6,7 +6,10 @@ import { locateKoffi, NoFollowOpener, type FileOpening } from "./no-follow-opene
 import type { ScanWorkerData } from "./scan-worker.js";
 import {
   comparePositions,
+  type FilledMessage,
   type FilesMessage,
+  type FillRequest,
+  type WarmUpRequest,
   type Position,
   type ScanJob,
   type ScanReport,
@@ -64,6 +67,13 @@ interface Slot {
   loadingNative: Int32Array;
   /** The file list this worker holds. */
   files: readonly string[] | undefined;
+  /** The last fill asked of this worker: for which snapshot, and whether it still runs. */
+  fill: { snapshotId: number; running: boolean } | undefined;
+  /**
+   * The worker's last finished fill read every file it could cache. It stays true when the file
+   * list changes: the cache keeps the files still listed, and a scan reads the few new ones.
+   */
+  cacheComplete: boolean;
 }
 
 const END: Position = { index: Number.MAX_SAFE_INTEGER, line: 0, offset: 0 };
@@ -80,7 +90,9 @@ export class ScanPool {
   private readonly jobs = new Map<number, RunningJob>();
   private readonly shares = new WeakMap<readonly string[], FilesMessage[]>();
   private readonly snapshotIds = new WeakMap<readonly string[], number>();
+  private readonly idleWaiters: (() => void)[] = [];
   private nextJobId = 1;
+  private warmedUp = false;
   private nextSnapshotId = 1;
   private closed = false;
 
@@ -90,6 +102,8 @@ export class ScanPool {
       ready: Promise.resolve(),
       loadingNative: new Int32Array(new SharedArrayBuffer(4)),
       files: undefined,
+      fill: undefined,
+      cacheComplete: false,
     }));
   }
 
@@ -136,6 +150,49 @@ export class ScanPool {
   }
 
   /**
+   * Has every worker read its files into its cache (while idle, after `fill`)? Then a scan reads
+   * from memory, and from disk only what changed or is new.
+   */
+  isWarm(): boolean {
+    return this.slots.every((slot) => slot.cacheComplete);
+  }
+
+  /**
+   * Asks each worker to read its share of `files` into its cache in the background (in slices, a
+   * scan always goes first), unless it did or does already for this list.
+   */
+  fill(files: readonly string[], maxFileBytes: number): void {
+    if (this.closed) return;
+    const snapshotId = this.snapshotIdOf(files);
+    this.slots.forEach((slot, i) => {
+      if (slot.fill?.snapshotId === snapshotId) return;
+      this.sendFiles(slot, i, files, snapshotId);
+      slot.fill = { snapshotId, running: true };
+      this.workerOf(slot).postMessage({ type: "fill", snapshotId, maxFileBytes } satisfies FillRequest);
+    });
+  }
+
+  /**
+   * Has each worker load what its first scan needs (koffi) now: a caller that will scan once it
+   * has something else (a prefilter's answer) overlaps the two.
+   */
+  warmUp(files: readonly string[]): void {
+    if (this.closed || this.warmedUp) return;
+    this.warmedUp = true;
+    const snapshotId = this.snapshotIdOf(files);
+    this.slots.forEach((slot, i) => {
+      this.sendFiles(slot, i, files, snapshotId);
+      this.workerOf(slot).postMessage({ type: "warm-up" } satisfies WarmUpRequest);
+    });
+  }
+
+  /** Resolves once no worker is filling its cache. */
+  settled(): Promise<void> {
+    if (!this.slots.some((slot) => slot.fill?.running)) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
    * Starts the workers and hands them the file list, so the first search does not wait for either;
    * resolves once every worker is ready for jobs, with how they open files.
    */
@@ -161,6 +218,7 @@ export class ScanPool {
   close(): void {
     this.closed = true;
     for (const slot of this.slots) terminate(slot);
+    for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   private sendFiles(slot: Slot, i: number, files: readonly string[], snapshotId: number) {
@@ -216,6 +274,7 @@ export class ScanPool {
     slot.ready = new Promise<void>((resolve) => (ready = resolve));
     worker.on("message", (message: WorkerMessage) => {
       if (message.type === "ready") ready();
+      else if (message.type === "filled") this.onFilled(slot, message);
       else this.onReport(slotIndex, message);
     });
     const lost = () => {
@@ -223,12 +282,29 @@ export class ScanPool {
       if (slot.worker !== worker) return;
       slot.worker = undefined;
       slot.files = undefined;
+      slot.fill = undefined;
+      slot.cacheComplete = false;
+      this.wakeIdleWaiters();
       for (const job of this.jobs.values()) this.onReport(slotIndex, undefined, job);
     };
     worker.on("error", lost);
     worker.on("exit", lost);
     slot.worker = worker;
     return worker;
+  }
+
+  private onFilled(slot: Slot, message: FilledMessage) {
+    if (message.outcome !== "interrupted") slot.cacheComplete = message.outcome === "complete";
+    if (slot.fill?.snapshotId === message.snapshotId)
+      // An interrupted fill is asked again with the next search's list.
+      slot.fill =
+        message.outcome === "interrupted" ? undefined : { snapshotId: message.snapshotId, running: false };
+    this.wakeIdleWaiters();
+  }
+
+  private wakeIdleWaiters() {
+    if (this.slots.some((slot) => slot.fill?.running)) return;
+    for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   /** A report from a worker; `undefined` when the worker died: its part ends where it got to. */

@@ -6,7 +6,9 @@ import { createLineFinder, ScanInterrupted } from "./line-finder.js";
 import { enableLinearRegExp } from "./linear-regexp.js";
 import { NoFollowOpener } from "./no-follow-opener.js";
 import type {
+  FilledMessage,
   FilesMessage,
+  FillRequest,
   Position,
   ReadyMessage,
   ScanJob,
@@ -30,6 +32,8 @@ export interface ScanWorkerData {
 /** Report progress at least this often, so the main thread can stop early and meet deadlines. */
 const REPORT_EVERY_MS = 25;
 const REPORT_EVERY_HITS = 256;
+/** A fill reads files for this long, then lets waiting messages (a scan) in before it goes on. */
+const FILL_SLICE_MS = 10;
 
 const data = workerData as ScanWorkerData;
 enableLinearRegExp();
@@ -41,11 +45,16 @@ const loader = new FileLoader({
   cacheMaxBytes: data.cacheMaxBytes,
 });
 let share: FilesMessage | undefined;
+let filling: { request: FillRequest; next: number; opener: NoFollowOpener | undefined } | undefined;
 
 parentPort?.on("message", (message: WorkerRequest) => {
   if (message.type === "files") {
     share = message;
     loader.retainOnly(message.paths);
+  } else if (message.type === "fill") {
+    startFill(message);
+  } else if (message.type === "warm-up") {
+    openerForScan()?.close();
   } else {
     // Opened per scan, so a root that was replaced since the last one is the one searched.
     const opener = openerForScan();
@@ -72,6 +81,45 @@ function openerForScan(): NoFollowOpener | undefined {
   }
 }
 
+/**
+ * Fills the cache with this worker's share, in slices between which a scan that arrives runs
+ * first; ends when every file is read, the cache is full, or the share changed.
+ */
+function startFill(request: FillRequest) {
+  if (filling) {
+    // A fill of an older list is under way: it goes on with this one, from the start.
+    filling.request = request;
+    filling.next = 0;
+    return;
+  }
+  if (!share || share.snapshotId !== request.snapshotId) return endFill(request, "interrupted");
+  filling = { request, next: 0, opener: openerForScan() };
+  fillSlice();
+}
+
+function fillSlice() {
+  const fill = filling!;
+  if (!share || share.snapshotId !== fill.request.snapshotId) return endFill(fill.request, "interrupted");
+  const { paths } = share;
+  const until = Date.now() + FILL_SLICE_MS;
+  while (fill.next < paths.length) {
+    if (Date.now() >= until) return void setImmediate(fillSlice);
+    const rel = paths[fill.next++] as string;
+    if (!loader.prefetch(rel, fill.request.maxFileBytes, fill.opener)) return endFill(fill.request, "full");
+  }
+  endFill(fill.request, "complete");
+}
+
+function endFill(request: FillRequest, outcome: FilledMessage["outcome"]) {
+  filling?.opener?.close();
+  filling = undefined;
+  parentPort?.postMessage({
+    type: "filled",
+    snapshotId: request.snapshotId,
+    outcome,
+  } satisfies FilledMessage);
+}
+
 function runScan(job: ScanJob, opener: NoFollowOpener | undefined): ScanReport {
   const stopFlag = new Int32Array(job.stop);
   const shouldStop = () => Atomics.load(stopFlag, 0) !== 0 || Date.now() >= job.deadlineAt;
@@ -89,6 +137,8 @@ function runScan(job: ScanJob, opener: NoFollowOpener | undefined): ScanReport {
   const finder = createLineFinder(job.matcher, shouldStop);
   const matchesGlob = job.glob === undefined ? undefined : compileGlob(job.glob);
   const prefix = job.prefix === "" ? "" : `${job.prefix}/`;
+  const endIndex = job.endIndex ?? Number.MAX_SAFE_INTEGER;
+  const candidates = job.candidates ? new Uint8Array(job.candidates) : undefined;
 
   let hits: WireHit[] = [];
   let hitsTotal = 0;
@@ -107,6 +157,7 @@ function runScan(job: ScanJob, opener: NoFollowOpener | undefined): ScanReport {
   let k = lowerBoundIndex(indexes, job.start.index);
   for (; k < indexes.length; k++) {
     const index = indexes[k] as number;
+    if (index >= endIndex) break;
     const resuming = index === job.start.index;
     if (shouldStop())
       return report({ hits, frontier: positionOf(index), filesSearched, stoppedBy: "deadline" });
@@ -117,6 +168,7 @@ function runScan(job: ScanJob, opener: NoFollowOpener | undefined): ScanReport {
       return report({ hits, frontier: positionOf(index), filesSearched, stoppedBy: "files" });
     searched++;
     filesSearched++;
+    if (candidates && candidates[index] === 0) continue;
     const from = resuming ? job.start.offset : 0;
     const bytes = loader.load(rel, from, job.maxFileBytes, opener);
     // Most files hold no match: one cheap look rules them out without the line-by-line machinery.

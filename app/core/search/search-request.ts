@@ -31,6 +31,8 @@ export interface RequestLimits {
 /** A checked search, ready to scan. */
 export interface ParsedSearch {
   query: string;
+  /** The query as text to find, when it is not a regular expression. */
+  literal: { text: string; ignoreCase: boolean } | undefined;
   matcher: MatcherSpec;
   mode: SearchMode;
   context: number;
@@ -73,6 +75,7 @@ export function parseSearchRequest(request: SearchRequest, limits: RequestLimits
   });
   return {
     query,
+    literal: regex ? undefined : { text: query, ignoreCase },
     matcher,
     mode,
     context: mode === "lines" ? context : 0,

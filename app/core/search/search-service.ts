@@ -3,9 +3,11 @@ import type { TreeSnapshot } from "../project/tree-node.js";
 import { encodeCursor } from "./cursor.js";
 import { inScanOrder, lowerBound } from "./file-order.js";
 import type { FileOpening } from "./no-follow-opener.js";
+import { scanWithPrefilter, type Prefilter } from "./prefiltered-scan.js";
+import { findRipgrep, type RipgrepLookup, type RipgrepSetting } from "./ripgrep.js";
 import type { Position, SearchMode, StopReason } from "./protocol.js";
 import { entryOf, fitEntries, type SearchEntry } from "./result-budget.js";
-import { ScanPool } from "./scan-pool.js";
+import { ScanPool, type ScanRequest } from "./scan-pool.js";
 import {
   parseSearchRequest,
   type ParsedSearch,
@@ -27,6 +29,18 @@ export interface SearchSettings extends RequestLimits {
    * through node:fs with a check of each descriptor: same answers, the first about twice as fast.
    */
   noFollowOpen: boolean;
+  /**
+   * ripgrep as a prefilter for text (not regex) searches while the workers' caches are not full:
+   * `auto` (rg from PATH when there), `off`, or the path of the binary (ripgrep.ts).
+   */
+  ripgrep: RipgrepSetting;
+}
+
+/** How this Core's searches run, for its start-up log. */
+export interface SearchEngines {
+  fileOpening: FileOpening;
+  /** `rg <version>` when text searches use ripgrep as a prefilter, else `none (why)`. */
+  prefilter: string;
 }
 
 export const DEFAULT_SEARCH_SETTINGS = {
@@ -36,6 +50,7 @@ export const DEFAULT_SEARCH_SETTINGS = {
   workers: Math.min(4, availableParallelism()),
   cacheMaxBytes: 256 * 1024 * 1024,
   noFollowOpen: true,
+  ripgrep: "auto",
 } as const;
 
 export interface SearchAnswer {
@@ -66,6 +81,7 @@ export interface SearchDeps {
 export class SearchService {
   private readonly ordered = new WeakMap<TreeSnapshot, readonly string[]>();
   private pool: ScanPool | undefined;
+  private ripgrep: Promise<RipgrepLookup> | undefined;
 
   constructor(private readonly deps: SearchDeps) {}
 
@@ -75,23 +91,27 @@ export class SearchService {
     // terminated at the hard one, so the answer always comes within `deadlineMs`.
     const deadlineAt = Date.now() + settings.deadlineMs - graceMs(settings.deadlineMs);
     const search = parseSearchRequest(request, settings);
-    const files = this.filesOf(await this.deps.snapshot());
-    const outcome = await this.poolOf().scan(
-      files,
-      {
-        matcher: search.matcher,
-        mode: search.mode,
-        context: search.context,
-        prefix: search.prefix,
-        glob: search.glob,
-        start: startOf(files, search),
-        maxHits: search.limit + 1,
-        maxFiles: settings.maxFiles,
-        maxFileBytes: settings.maxFileBytes,
-        deadlineAt,
-      },
-      signal,
-    );
+    const snapshot = await this.deps.snapshot();
+    const files = this.filesOf(snapshot);
+    const pool = this.poolOf();
+    const scan: ScanRequest = {
+      matcher: search.matcher,
+      mode: search.mode,
+      context: search.context,
+      prefix: search.prefix,
+      glob: search.glob,
+      start: startOf(files, search),
+      maxHits: search.limit + 1,
+      maxFiles: settings.maxFiles,
+      maxFileBytes: settings.maxFileBytes,
+      deadlineAt,
+    };
+    const prefilter = pool.isWarm() ? undefined : await this.prefilterFor(search);
+    const outcome = prefilter
+      ? await scanWithPrefilter(pool, files, snapshot.links(), scan, prefilter, signal)
+      : await pool.scan(files, scan, signal);
+    // Every later search reads from memory once the workers have read their files (while idle).
+    pool.fill(files, settings.maxFileBytes);
     const hits = outcome.hits.slice(0, search.limit);
     const cutAt = (kept: number): Position | null =>
       kept < outcome.hits.length ? (outcome.hits[kept] as Position) : outcome.frontier;
@@ -133,11 +153,21 @@ export class SearchService {
   }
 
   /**
-   * Starts the scan workers with the current file list (the Core calls it at start-up); resolves
-   * when they are ready, with how they open files.
+   * Starts the scan workers with the current file list (the Core calls it at start-up) and looks
+   * for ripgrep; resolves when both are ready, with how searches will run.
    */
-  async prepare(): Promise<FileOpening | undefined> {
-    return this.poolOf().prepare(this.filesOf(await this.deps.snapshot()));
+  async prepare(): Promise<SearchEngines | undefined> {
+    const [fileOpening, ripgrep] = await Promise.all([
+      this.poolOf().prepare(this.filesOf(await this.deps.snapshot())),
+      this.ripgrepOf(),
+    ]);
+    if (fileOpening === undefined) return undefined;
+    return { fileOpening, prefilter: ripgrep.described };
+  }
+
+  /** Resolves once the workers are done filling their caches (benchmarks measure warm searches after it). */
+  settled(): Promise<void> {
+    return this.pool?.settled() ?? Promise.resolve();
   }
 
   close(): void {
@@ -152,6 +182,23 @@ export class SearchService {
       this.ordered.set(snapshot, files);
     }
     return files;
+  }
+
+  /**
+   * ripgrep for a text search, when there is one: its folding of case is Unicode's, a superset of
+   * ours only for ASCII text, so a case-insensitive search of other text goes without it.
+   */
+  private async prefilterFor(search: ParsedSearch): Promise<Prefilter | undefined> {
+    const literal = search.literal;
+    if (!literal || (literal.ignoreCase && !/^[\x20-\x7e]*$/.test(literal.text))) return undefined;
+    const { rg } = await this.ripgrepOf();
+    return rg ? { rg, rootReal: this.deps.rootReal, query: literal } : undefined;
+  }
+
+  /** Looked for once; a binary that is not ripgrep counts as none (and `prepare` reports it). */
+  private ripgrepOf(): Promise<RipgrepLookup> {
+    this.ripgrep ??= findRipgrep(this.deps.settings.ripgrep);
+    return this.ripgrep;
   }
 
   private poolOf(): ScanPool {
