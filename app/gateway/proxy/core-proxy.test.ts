@@ -178,6 +178,20 @@ describe("createCoreProxy: what the caller receives", () => {
     expect(reply.headers["content-length"]).toBe(String(JSON.stringify({ ok: true }).length));
   });
 
+  it("takes a Core header named __proto__ or constructor as a header, and does not pass it on", async () => {
+    const { gateway } = await setUp((_req, res) => {
+      // A flat list of names and values: an object literal could not even hold these names.
+      res.writeHead(200, ["content-type", "application/json", "__proto__", "polluted", "constructor", "x"]);
+      res.end('{"ok":true}');
+    });
+    const reply = await send(`${gateway.url}/files/structure`);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toBe('{"ok":true}');
+    expect(Object.keys(reply.headers)).not.toContain("constructor");
+    expect(Object.keys(reply.headers)).not.toContain("__proto__");
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it("answers 502 when the Core rejects the Gateway's token, without passing the 401 on", async () => {
     const { gateway } = await setUp(json(401, { error: "Invalid API Key" }));
     const reply = await send(`${gateway.url}/files/structure`);
