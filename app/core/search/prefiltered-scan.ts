@@ -26,10 +26,10 @@ interface Stretch {
 }
 
 /**
- * A scan in stretches of the file list: rg names the files of a stretch that contain the text, the
- * workers scan only those (reading them through their own checks, making every hit) and count the
- * rest as searched; rg already reads the next stretch meanwhile. The outcome is the one a scan of
- * every file gives: the same hits, frontier and stop reason.
+ * A scan in two stretches of the file list: rg names the files of each that contain the text (both
+ * runs start at once), the workers scan only those (reading them through their own checks, making
+ * every hit) and count the rest as searched. The outcome is the one a scan of every file gives:
+ * the same hits and frontier; a large file without the text no longer ends a page (`file_bytes`).
  */
 export async function scanWithPrefilter(
   pool: ScanPool,
