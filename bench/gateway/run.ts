@@ -105,7 +105,7 @@ interface Pair {
   /** CPU the Gateway process spent per proxied request: a figure machine load disturbs less */
   gatewayCpuMicrosPerRequest: number;
   /** CPU the Core process spent per request, straight and through the Gateway */
-  coreCpuMicrosPerRequest: { direct: number; gateway: number };
+  coreCpuMicrosPerRequest: Record<Path, number>;
 }
 
 interface Comparison {
@@ -184,7 +184,7 @@ async function main(): Promise<void> {
         const seconds = Math.floor(options.duration / options.rounds);
         const runs: Record<Path, LoadSamples[]> = { direct: [], gateway: [], bare: [] };
         let gatewayCpuMicros = 0;
-        const coreCpuMicros = { direct: 0, gateway: 0 };
+        const coreCpuMicros: Record<Path, number> = { direct: 0, gateway: 0, bare: 0 };
         const paths: Path[] = ["direct", "gateway", "bare"];
         const base: Record<Path, string> = { direct: core.url, gateway: gateway.url, bare: bare.url };
         for (let round = 0; round < options.rounds; round++) {
@@ -195,19 +195,21 @@ async function main(): Promise<void> {
             const coreCpuBefore = await core.cpuMicros();
             runs[path].push(await runLoad(request(base[path]), connections, seconds));
             if (path === "gateway") gatewayCpuMicros += (await gateway.cpuMicros()) - cpuBefore;
-            if (path !== "bare") coreCpuMicros[path] += (await core.cpuMicros()) - coreCpuBefore;
+            coreCpuMicros[path] += (await core.cpuMicros()) - coreCpuBefore;
           }
           process.stdout.write(".");
         }
         process.stdout.write(" done\n");
         const viaGateway = summarise(runs.gateway);
         const direct = summarise(runs.direct);
+        const viaBare = summarise(runs.bare);
         return {
           direct,
-          bare: summarise(runs.bare),
+          bare: viaBare,
           coreCpuMicrosPerRequest: {
             direct: coreCpuMicros.direct / Math.max(1, direct.requests),
             gateway: coreCpuMicros.gateway / Math.max(1, viaGateway.requests),
+            bare: coreCpuMicros.bare / Math.max(1, viaBare.requests),
           },
           gateway: viaGateway,
           gatewayCpuMicrosPerRequest: gatewayCpuMicros / Math.max(1, viaGateway.requests),
@@ -297,7 +299,7 @@ function report(results: Comparison[], options: Options): boolean {
           ms(result.p99),
           result.requests,
           result.failures,
-          label === "bare proxy" ? "" : `${Math.round(pair.coreCpuMicrosPerRequest[label])} µs`,
+          `${Math.round(pair.coreCpuMicrosPerRequest[label === "bare proxy" ? "bare" : label])} µs`,
           label === "gateway" ? `${Math.round(pair.gatewayCpuMicrosPerRequest)} µs` : "",
         ]);
       }
