@@ -1,10 +1,11 @@
-import { accessSync, constants, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { parseConfig } from "../common/config.js";
 import { envInt, envList, envOptionalString, envPort, envUrl, logLevel } from "../common/env-schema.js";
 import type { WatchMode } from "./project/tree-watch.js";
+import { isExecutableFile } from "./search/ripgrep.js";
 
 const MIB = 1024 * 1024;
 export const MIN_API_KEY_LENGTH = 16;
@@ -59,14 +60,9 @@ const envRipgrep = () =>
         ctx.addIssue({ code: "custom", message: `expected auto, off or an absolute path, got "${value}"` });
         return z.NEVER;
       }
-      try {
-        if (!statSync(value).isFile()) throw new Error("not a file");
-        accessSync(value, constants.X_OK);
-        return value;
-      } catch {
-        ctx.addIssue({ code: "custom", message: `"${value}" is not an executable file` });
-        return z.NEVER;
-      }
+      if (isExecutableFile(value)) return value;
+      ctx.addIssue({ code: "custom", message: `"${value}" is not an executable file` });
+      return z.NEVER;
     });
 
 const coreSchema = (cwd: string) =>

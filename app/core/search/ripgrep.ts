@@ -62,17 +62,21 @@ export async function findRipgrep(setting: RipgrepSetting, env = process.env): P
 
 function onPath(name: string, pathList: string): string | undefined {
   for (const dir of pathList.split(delimiter)) {
-    if (!isAbsolute(dir)) continue;
     const candidate = join(dir, name);
-    try {
-      if (!statSync(candidate).isFile()) continue;
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
+    if (isAbsolute(dir) && isExecutableFile(candidate)) return candidate;
   }
   return undefined;
+}
+
+/** A regular file this process may execute (what `SEARCH_RIPGREP` and a PATH entry must name). */
+export function isExecutableFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function versionOf(path: string): Promise<string> {
