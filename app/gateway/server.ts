@@ -166,12 +166,14 @@ export async function createGateway(
   app.use(httpMetrics(metrics));
   app.use(errorHandler(logger));
   app.use(callerGone(logger));
-  // The Gateway's own JSON answers; proxied answers opt out (the Core's bytes go out untouched).
+  // The hot path: an exact /files/* spelling runs its route's chain here. What follows is for the
+  // Gateway's own answers (compression, the not-found body, OAuth), which a proxied answer never
+  // needs: the Core's bytes and headers (its Vary included) go out untouched.
+  const proxied = filesProxy({ tunnels, forward: deps.forward, authenticated, admission });
+  app.use(proxied.fastPath);
   app.use(compress({ threshold: 1024 }));
   app.use(jsonNotFound());
   if (oauth) app.use(oauth.challenge).use(oauth.authorizationServer);
-  const proxied = filesProxy({ tunnels, forward: deps.forward, authenticated, admission });
-  app.use(proxied.fastPath);
   const routers = [
     healthRoutes({ version: GATEWAY_VERSION }),
     actionsDocumentRoutes({ publicUrl: config.publicUrl }),

@@ -71,6 +71,42 @@ describe("proxy to the caller's Core", () => {
     }
     const metrics = await gw.call("GET", "/metrics", { key: gw.adminKey });
     expect(metrics.text).toMatch(/route="\/files\/structure",method="GET",status="200"/);
+    expect(metrics.text).not.toMatch(/route="\/FILES/);
+  });
+
+  it("adds no Vary of its own to a Core's answer: the Core's headers say how it varies", async () => {
+    // The fake Core sends no Vary; the Gateway's compression (its own answers only) adds one.
+    for (const spelling of ["/files/structure", "/Files/Structure/"]) {
+      const res = await gw.call("GET", spelling, { key: user.api_key });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("vary")).toBeNull();
+    }
+    const own = await gw.call("GET", "/health");
+    expect(own.headers.get("vary")).toBe("Accept-Encoding");
+  });
+
+  it("leaves to the router what is not a proxied route's spelling", async () => {
+    const before = core.received.length;
+    // A wrong method: 405 with the allowed ones, never forwarded.
+    const wrong = await gw.call("DELETE", "/FILES/structure/", { key: user.api_key });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toContain("GET");
+    // Two trailing slashes, an encoded letter, a look-alike letter: no route, nothing forwarded.
+    for (const path of [
+      "/files/structure//",
+      "/files/%73tructure",
+      "/files/ſtructure",
+      "/files/structure/x",
+    ]) {
+      const res = await gw.call("GET", path, { key: user.api_key });
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ status: 404 });
+    }
+    expect(core.received.length).toBe(before);
+    // HEAD is the GET route's too (the router's rule), and reaches the Core through the router.
+    const head = await gw.call("HEAD", "/files/structure", { key: user.api_key });
+    expect(head.status).toBe(200);
+    expect(core.received.at(-1)!.method).toBe("HEAD");
   });
 
   it("forwards POST /files/content with its body and GET /files/search with its query", async () => {

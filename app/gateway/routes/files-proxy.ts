@@ -37,10 +37,12 @@ export interface FilesProxy {
   /** the proxied routes, matched as every other route is (case-insensitive, trailing slash) */
   router: Router;
   /**
-   * Mounted just before the routers: a request spelled exactly as a `/files/*` route (the usual
-   * case, and the hot path) runs that route's own middleware — the same authentication, rate
-   * limit and forwarding — without being matched against every router in turn. Any other
-   * spelling goes on to the router. (`/mcp` always does: OAuth's challenge wraps it.)
+   * Mounted before compression, the not-found body and the routers: a `/files/*` request (the
+   * hot path) runs its route's own middleware — the same authentication, rate limit and
+   * forwarding — without being matched against every router in turn, and without steps only the
+   * Gateway's own answers need. It matches as the router does: any letter case, one trailing
+   * slash. Anything else goes on (a HEAD, a wrong method's 405, and `/mcp`, which OAuth's
+   * challenge wraps, reach the router).
    */
   fastPath: Middleware;
 }
@@ -54,13 +56,27 @@ export function filesProxy(deps: FilesProxyRoutesDeps): FilesProxy {
     if (path.startsWith("/files/")) exact.set(`${method.toUpperCase()} ${path}`, compose(chain));
   }
   const fastPath = (ctx: Context, next: Next) => {
-    const route = exact.get(`${ctx.method} ${ctx.path}`);
+    const path = routePath(ctx.path);
+    const route = path === undefined ? undefined : exact.get(`${ctx.method} ${path}`);
     if (route === undefined) return next();
     // What the router would have recorded: metrics and the request log name the route by it.
-    (ctx as Context & { _matchedRoute?: string })._matchedRoute = ctx.path;
+    (ctx as Context & { _matchedRoute?: string })._matchedRoute = path;
     return route(ctx, next);
   };
   return { router, fastPath };
+}
+
+const ASCII_PATH = /^[\x21-\x7e]{1,64}$/;
+
+/**
+ * The route a path names under the router's rules (routes are case-insensitive and take one
+ * trailing slash), or undefined. Only printable ASCII: every route is, and lower-casing
+ * anything else could turn it into a route's letters (the Kelvin sign into "k").
+ */
+function routePath(path: string): string | undefined {
+  if (!ASCII_PATH.test(path)) return undefined;
+  const lower = path.toLowerCase();
+  return lower.length > 1 && lower.endsWith("/") ? lower.slice(0, -1) : lower;
 }
 
 function toCore(deps: FilesProxyRoutesDeps, path: ProxiedPath): Middleware {
