@@ -33,7 +33,8 @@ Options:
   --duration <s>      seconds per path (direct, gateway) and concurrency (default 6, 1-120)
   --rounds <n>        the duration is split in rounds alternating direct and gateway runs,
                       so a change in machine load hits both alike (default 3, 1-10)
-  --connections <n>   connections for the throughput runs (default 10, 2-200)
+  --connections <n>   connections for the throughput runs (default 32, the setting the
+                      throughput target was set with; 2-200)
   --log-level <lvl>   log level of Core and Gateway (default info, as deployed)
   --profile <dir>     write a CPU profile of the Gateway process (node --cpu-prof) to <dir>
   --strict            exit 1 when a target is missed (default: report only)
@@ -53,7 +54,7 @@ function parseOptions(): Options {
     options: {
       duration: { type: "string", default: "6" },
       rounds: { type: "string", default: "3" },
-      connections: { type: "string", default: "10" },
+      connections: { type: "string", default: "32" },
       "log-level": { type: "string", default: "info" },
       profile: { type: "string" },
       strict: { type: "boolean", default: false },
