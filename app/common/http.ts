@@ -16,12 +16,18 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 /** Takes a well-formed `X-Request-Id` from the caller or makes one; echoes it on the response. */
 export function requestId(): Middleware {
   return async (ctx: Context, next: Next) => {
-    const incoming = ctx.get("x-request-id");
-    const id = REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    ctx.state.requestId = id;
-    ctx.set("X-Request-Id", id);
+    assignRequestId(ctx);
     await next();
   };
+}
+
+/** What `requestId()` does, for a pipeline step that does more: sets `ctx.state.requestId`. */
+export function assignRequestId(ctx: Context): string {
+  const incoming = ctx.get("x-request-id");
+  const id = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  ctx.state.requestId = id;
+  ctx.res.setHeader("X-Request-Id", id);
+  return id;
 }
 
 export interface RequestLogOptions {

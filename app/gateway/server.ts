@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
 import compress from "koa-compress";
-import { closeServer, requestId } from "../common/http.js";
+import { closeServer } from "../common/http.js";
 import { errorHandler } from "../common/problem-details.js";
 import { createCoreStatus } from "./admin/core-status.js";
 import { createAdminRouter } from "./admin/routes.js";
@@ -18,10 +18,9 @@ import { AuthAttemptLimiter } from "./middleware/auth-attempts.js";
 import { authenticate } from "./middleware/authenticate.js";
 import { callerGone, reportStrayError } from "./middleware/caller-gone.js";
 import { keyGenerationGuard } from "./middleware/generation-guard.js";
-import { httpMetrics } from "./middleware/http-metrics.js";
 import { jsonNotFound } from "./middleware/not-found.js";
 import { RATE_WINDOW_SECONDS, rateLimitPerKey } from "./middleware/rate-limit.js";
-import { gatewayRequestLogger } from "./middleware/request-log.js";
+import { recordRequests } from "./middleware/request-record.js";
 import { ProxyAdmission } from "./proxy/admission.js";
 import { createKeyRateLimiter } from "./rate-limit/limiters.js";
 import { TunnelRegistry } from "./registry/tunnel-registry.js";
@@ -161,9 +160,7 @@ export async function createGateway(
   // the trusted proxies appended); see middleware/client-address.ts.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops });
   app.on("error", reportStrayError(logger));
-  app.use(requestId());
-  app.use(gatewayRequestLogger(logger));
-  app.use(httpMetrics(metrics));
+  app.use(recordRequests(logger, metrics));
   app.use(errorHandler(logger));
   app.use(callerGone(logger));
   // The hot path: an exact /files/* spelling runs its route's chain here. What follows is for the

@@ -101,3 +101,97 @@ describe("a caller that aborts mid-body", () => {
     expect(gw.logs()).not.toContain("unhandled error");
   });
 });
+
+describe("one record per request: id, log line and metrics", () => {
+  let gw: TestGateway;
+  let core: FakeCore;
+  let user: { api_key: string; key_id: string };
+
+  beforeAll(async () => {
+    gw = await startTestGateway();
+    core = await startFakeCore((req, res) => {
+      if (req.url === "/files/info?path=boom") {
+        res.writeHead(500, { "content-type": "application/json" }).end('{"detail":"boom"}');
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+    user = await gw.generateKey();
+    await gw.registerCore(user.api_key, core.url, TOKEN);
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await core?.close();
+  });
+
+  const linesWith = (id: string) =>
+    gw
+      .logs()
+      .split("\n")
+      .filter((line) => line.includes(`"req_id":"${id}"`) && line.includes('"msg":"request"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const metric = async (pattern: RegExp) => {
+    const text = (await gw.call("GET", "/metrics", { key: gw.adminKey })).text;
+    return Number(pattern.exec(text)?.[1] ?? 0);
+  };
+  const count = (status: number) =>
+    metric(
+      new RegExp(
+        `gateway_http_requests_total\\{route="/files/structure",method="GET",status="${status}"\\} (\\d+)`,
+      ),
+    );
+  const observed = () =>
+    metric(/gateway_http_request_duration_seconds_count\{route="\/files\/structure",method="GET"\} (\d+)/);
+
+  it("keeps the caller's well-formed X-Request-Id, logs the request once under it, counts it once", async () => {
+    const [before, observedBefore] = [await count(200), await observed()];
+    const res = await gw.call("GET", "/Files/Structure/", {
+      key: user.api_key,
+      headers: { "x-request-id": "trace-42.a_b" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-request-id")).toBe("trace-42.a_b");
+    expect(core.received.at(-1)!.headers["x-request-id"]).toBe("trace-42.a_b");
+    await expect.poll(() => linesWith("trace-42.a_b").length).toBe(1);
+    expect(linesWith("trace-42.a_b")[0]).toMatchObject({
+      level: 30,
+      method: "GET",
+      path: "/files/structure",
+      status: 200,
+      key_id: user.key_id,
+    });
+    expect(typeof linesWith("trace-42.a_b")[0]!.ms).toBe("number");
+    expect(await count(200)).toBe(before + 1);
+    expect(await observed()).toBe(observedBefore + 1);
+  });
+
+  it("replaces a malformed X-Request-Id with a new one, on the answer and in the log", async () => {
+    for (const bad of ["has space", "x".repeat(129), "semi;colon"]) {
+      const res = await gw.call("GET", "/files/structure", {
+        key: user.api_key,
+        headers: { "x-request-id": bad },
+      });
+      const id = res.headers.get("x-request-id")!;
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      await expect.poll(() => linesWith(id).length).toBe(1);
+      expect(gw.logs()).not.toContain(bad);
+    }
+  });
+
+  it("records what the caller saw when the request failed: a refusal at info, a Core's 5xx at error", async () => {
+    const refused = await gw.call("GET", "/files/structure", { key: "cq_nope" });
+    expect(refused.status).toBe(401);
+    const refusedId = refused.headers.get("x-request-id")!;
+    await expect.poll(() => linesWith(refusedId).length).toBe(1);
+    expect(linesWith(refusedId)[0]).toMatchObject({ level: 30, status: 401 });
+
+    const failed = await gw.call("GET", "/files/info?path=boom", { key: user.api_key });
+    expect(failed.status).toBe(500);
+    const failedId = failed.headers.get("x-request-id")!;
+    await expect.poll(() => linesWith(failedId).length).toBe(1);
+    expect(linesWith(failedId)[0]).toMatchObject({ level: 50, status: 500, path: "/files/info" });
+    expect(
+      await metric(/gateway_http_requests_total\{route="\/files\/info",method="GET",status="500"\} (\d+)/),
+    ).toBe(1);
+  });
+});
