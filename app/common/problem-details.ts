@@ -50,31 +50,49 @@ export function sendProblem(
   ctx.type = PROBLEM_JSON;
 }
 
+export interface ErrorHandlerOptions {
+  /**
+   * Whether a failure only happened because the caller went away (closed its connection
+   * mid-body, or while the answer was being made): such a request is not a server error. It is
+   * answered 499 (which nobody reads), logged at debug level, never a 5xx with a stack trace.
+   */
+  callerGone?: (err: unknown, ctx: Context) => boolean;
+}
+
 /**
  * The one error middleware of both services. Thrown `AppError`s (and Koa's exposed client
  * errors) become problem bodies with their status and headers; anything else is a 500 whose
  * details go to the log only. An error status left without a body (the router's 405) gets a
  * problem body too, so every error a client sees has the same shape.
  */
-export function errorHandler(logger: Logger): Middleware {
+export function errorHandler(logger: Logger, options: ErrorHandlerOptions = {}): Middleware {
+  const { callerGone } = options;
   return async (ctx: Context, next: Next) => {
     try {
       await next();
     } catch (err) {
-      const appError = toAppError(err);
-      if (appError) {
-        for (const [name, value] of Object.entries(appError.headers)) ctx.set(name, value);
-        sendProblem(ctx, appError.status, appError.message, appError.extra);
-        return;
-      }
-      logger.error({ err, req_id: ctx.state.requestId }, "unhandled error");
-      sendProblem(ctx, 500, "Internal server error", { request_id: ctx.state.requestId });
-      return;
+      if (!callerGone?.(err, ctx)) return answerError(ctx, err, logger);
+      logger.debug({ req_id: ctx.state.requestId, err_message: (err as Error)?.message }, "caller left");
+      // Body first: Koa turns an empty body's status into 204 otherwise.
+      ctx.body = null;
+      ctx.status = 499;
     }
     if (ctx.status >= 400 && (ctx.body === undefined || ctx.body === null) && ctx.respond !== false) {
       sendProblem(ctx, ctx.status, bodylessDetail(ctx));
     }
   };
+}
+
+/** A thrown error as the caller's answer: its problem body, or a 500 whose details are logged. */
+function answerError(ctx: Context, err: unknown, logger: Logger): void {
+  const appError = toAppError(err);
+  if (appError) {
+    for (const [name, value] of Object.entries(appError.headers)) ctx.set(name, value);
+    sendProblem(ctx, appError.status, appError.message, appError.extra);
+    return;
+  }
+  logger.error({ err, req_id: ctx.state.requestId }, "unhandled error");
+  sendProblem(ctx, 500, "Internal server error", { request_id: ctx.state.requestId });
 }
 
 function bodylessDetail(ctx: Context): string {

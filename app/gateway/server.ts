@@ -16,7 +16,7 @@ import { createGatewayLogger } from "./logger.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { AuthAttemptLimiter } from "./middleware/auth-attempts.js";
 import { authenticate } from "./middleware/authenticate.js";
-import { callerGone, reportStrayError } from "./middleware/caller-gone.js";
+import { callerHasGone, reportStrayError } from "./middleware/caller-gone.js";
 import { keyGenerationGuard } from "./middleware/generation-guard.js";
 import { jsonNotFound } from "./middleware/not-found.js";
 import { RATE_WINDOW_SECONDS, rateLimitPerKey } from "./middleware/rate-limit.js";
@@ -161,8 +161,7 @@ export async function createGateway(
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops });
   app.on("error", reportStrayError(logger));
   app.use(recordRequests(logger, metrics));
-  app.use(errorHandler(logger));
-  app.use(callerGone(logger));
+  app.use(errorHandler(logger, { callerGone: callerHasGone }));
   // The hot path: an exact /files/* spelling runs its route's chain here. What follows is for the
   // Gateway's own answers (compression, the not-found body, OAuth), which a proxied answer never
   // needs: the Core's bytes and headers (its Vary included) go out untouched.

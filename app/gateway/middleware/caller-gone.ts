@@ -1,26 +1,15 @@
-import type { Context, Middleware, Next } from "koa";
+import type { Context } from "koa";
 import type { Logger } from "../../common/logger.js";
 import { CallerGoneError } from "../proxy/proxy-errors.js";
 
 /**
- * A caller that closes its connection mid-request (mid-body, or while its Core answers) is not
- * a server error: whatever failed because of it becomes 499, logged at debug level, never a
- * 5xx with a stack trace. Sits inside the error middleware, around the routes.
+ * A caller that closed its connection mid-request (mid-body, or while its Core answered): what
+ * failed because of it is not a server error (errorHandler's `callerGone` option answers 499 and
+ * logs it at debug level). (req.destroyed alone says nothing: a request is destroyed once its
+ * body was read.)
  */
-export function callerGone(logger: Logger): Middleware {
-  return async (ctx: Context, next: Next) => {
-    try {
-      await next();
-    } catch (err) {
-      // (req.destroyed alone says nothing: a request is destroyed once its body was read.)
-      const gone = err instanceof CallerGoneError || ctx.res.destroyed || ctx.req.socket?.destroyed === true;
-      if (!gone) throw err;
-      logger.debug({ req_id: ctx.state.requestId, err_message: (err as Error)?.message }, "caller left");
-      // Body first: Koa turns an empty body's status into 204 otherwise.
-      ctx.body = null;
-      ctx.status = 499;
-    }
-  };
+export function callerHasGone(err: unknown, ctx: Context): boolean {
+  return err instanceof CallerGoneError || ctx.res.destroyed || ctx.req.socket?.destroyed === true;
 }
 
 /** Socket-level failures of a caller that went away (a body cut short, a reset connection). */

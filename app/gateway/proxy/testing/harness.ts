@@ -18,7 +18,7 @@ import {
   type CoreProxyTarget,
   type ForwardOptions,
 } from "../core-proxy.js";
-import { callerGone } from "../../middleware/caller-gone.js";
+import { callerHasGone } from "../../middleware/caller-gone.js";
 import type { ProxyErrorKind } from "../proxy-errors.js";
 
 /** What the stand-in Core saw of one request. */
@@ -93,8 +93,7 @@ export async function startProxyHarness(
   const app = new Koa();
   app.silent = true;
   app.use(requestId());
-  app.use(errorHandler(silentLogger()));
-  app.use(callerGone(silentLogger()));
+  app.use(errorHandler(silentLogger(), { callerGone: callerHasGone }));
   app.use(async (ctx) => {
     await proxy.forward(ctx, target, ctx.path, forwardOptions);
   });
