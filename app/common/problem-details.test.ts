@@ -133,3 +133,39 @@ describe("the Core and the Gateway answer errors in one shape", () => {
     }
   });
 });
+
+describe("errorHandler's callerGone option", () => {
+  it("answers a failure the predicate blames on the caller 499, logged at debug, and any other as before", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const { pino } = await import("pino");
+    const logger = pino({ level: "debug" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const gone = new Error("caller closed the connection");
+    const app = new Koa();
+    app.silent = true;
+    const seen: number[] = [];
+    app.use(async (ctx, next) => {
+      await next();
+      seen.push(ctx.status);
+    });
+    app.use(errorHandler(logger, { callerGone: (err) => err === gone }));
+    app.use((ctx) => {
+      if (ctx.path === "/gone") throw gone;
+      throw new Error("a real bug");
+    });
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((r) => server.once("listening", r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await fetch(`${base}/gone`);
+      const bug = await fetch(`${base}/bug`);
+      expect(bug.status).toBe(500);
+      expect(seen).toEqual([499, 500]);
+      expect(lines.filter((l) => l.msg === "caller left")).toMatchObject([
+        { level: 20, err_message: gone.message },
+      ]);
+      expect(lines.filter((l) => l.msg === "unhandled error")).toHaveLength(1);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
