@@ -21,9 +21,12 @@ function runLogging(script: string, options: { closeStdout?: boolean } = {}) {
   );
   let stdout = "";
   let stderr = "";
+  // Decoded as a stream: a character may be split between two chunks.
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8");
   if (options.closeStdout) child.stdout.destroy();
-  else child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  else child.stdout.on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.on("data", (chunk: string) => (stderr += chunk));
   return new Promise<{
     code: number | null;
     signal: string | null;
