@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, hash, timingSafeEqual } from "node:crypto";
 import type { KeyHash } from "../store/types.js";
 
 /** One pepper: the HMAC secret mixed into every stored key hash, named so it can be rotated. */
@@ -24,6 +24,34 @@ export function matchesHash(apiKey: string, stored: KeyHash, peppers: PepperRing
   const expected = Buffer.from(stored.hash, "hex");
   const actual = Buffer.from(hmacHex(secret, apiKey), "hex");
   return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/**
+ * Remembers, for a stored hash a presented key has matched, a SHA-256 digest of that key (never
+ * the key itself, and only in memory): when the same key comes again, one SHA-256 and a
+ * constant-time comparison stand in for the HMAC, the costliest step of a cached key's check.
+ * Held per stored hash object (so it goes when the cached record does) and checked against
+ * that object's hash and pepper, so a replaced or edited hash, or a pepper no longer known, is
+ * verified afresh. A different key presented for the same hash cannot match it: refused.
+ */
+export class MatchedKeyMemo {
+  private readonly digests = new WeakMap<KeyHash, { hash: string; digest: Buffer }>();
+
+  constructor(private readonly peppers: PepperRing) {}
+
+  /** What `matchesHash(apiKey, stored, peppers)` answers. */
+  matches(apiKey: string, stored: KeyHash): boolean {
+    const known = this.digests.get(stored);
+    if (known !== undefined && known.hash === stored.hash && this.peppers.get(stored.pepper_id) !== undefined)
+      return timingSafeEqual(sha256(apiKey), known.digest);
+    if (!matchesHash(apiKey, stored, this.peppers)) return false;
+    this.digests.set(stored, { hash: stored.hash, digest: sha256(apiKey) });
+    return true;
+  }
+}
+
+function sha256(value: string): Buffer {
+  return hash("sha256", value, "buffer");
 }
 
 function hmacHex(secret: string, value: string): string {

@@ -3,7 +3,7 @@ import { PreconditionFailedError } from "../store/errors.js";
 import { updateRecord } from "../store/record-store.js";
 import type { KeyRecord, RecordStore } from "../store/types.js";
 import { generateApiKey, generateKeyId, parseApiKey } from "./key-format.js";
-import { hashApiKey, matchesHash, type PepperRing } from "./hashing.js";
+import { hashApiKey, MatchedKeyMemo, matchesHash, type PepperRing } from "./hashing.js";
 import { RecordCache } from "./record-cache.js";
 
 const DAY_MS = 86_400_000;
@@ -56,6 +56,8 @@ export class KeyService {
   private readonly cache: RecordCache<KeyRecord>;
   private readonly purgeListeners: Array<(keyId: string) => void> = [];
 
+  private readonly matched: MatchedKeyMemo;
+
   constructor(
     private readonly store: RecordStore,
     private readonly peppers: PepperRing,
@@ -64,6 +66,7 @@ export class KeyService {
     cacheTtlMs: number,
   ) {
     this.cache = new RecordCache({ ttlMs: cacheTtlMs });
+    this.matched = new MatchedKeyMemo(peppers);
   }
 
   onPurge(listener: (keyId: string) => void): void {
@@ -130,7 +133,7 @@ export class KeyService {
     return () => {
       if (!record) return { ok: false, reason: "invalid", keyId };
       const now = this.now();
-      if (!matchesHash(apiKey, record.secret, this.peppers)) {
+      if (!this.matched.matches(apiKey, record.secret)) {
         const previous = record.previous_secrets.find((p) => matchesHash(apiKey, p, this.peppers));
         if (!previous) return { ok: false, reason: "invalid", keyId };
         if (Date.parse(previous.valid_until) <= now) return { ok: false, reason: "rotated", keyId };
