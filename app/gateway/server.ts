@@ -162,7 +162,8 @@ export async function createGateway(
   app.on("error", reportStrayError(logger));
   app.use(recordRequests(logger, metrics));
   app.use(errorHandler(logger, { callerGone: callerHasGone }));
-  // The hot path: an exact /files/* spelling runs its route's chain here. What follows is for the
+  // The hot path: a /files/* request (any spelling the router accepts) runs its route's chain
+  // here, without the walk through every router. What follows is for the
   // Gateway's own answers (compression, the not-found body, OAuth), which a proxied answer never
   // needs: the Core's bytes and headers (its Vary included) go out untouched.
   const proxied = filesProxy({ tunnels, forward: deps.forward, authenticated, admission });

@@ -51,6 +51,21 @@ describe("MatchedKeyMemo", () => {
     expect(memo.matches(right, stored)).toBe(true);
   });
 
+  it("refuses a remembered key once its pepper id names another secret", () => {
+    let secret = randomBytes(32).toString("base64url");
+    const ring: PepperRing = {
+      current: () => ({ id: "p1", secret }),
+      get: (id) => (id === "p1" ? secret : undefined),
+    };
+    const memo = new MatchedKeyMemo(ring);
+    const right = key();
+    const stored = hashApiKey(right, ring.current());
+    expect(memo.matches(right, stored)).toBe(true);
+    secret = randomBytes(32).toString("base64url");
+    expect(matchesHash(right, stored, ring)).toBe(false);
+    expect(memo.matches(right, stored)).toBe(false);
+  });
+
   it("keeps apart stored hashes of different keys", () => {
     const memo = new MatchedKeyMemo(peppers);
     const keys = Array.from({ length: 20 }, key);

@@ -31,21 +31,22 @@ export function matchesHash(apiKey: string, stored: KeyHash, peppers: PepperRing
  * the key itself, and only in memory): when the same key comes again, one SHA-256 and a
  * constant-time comparison stand in for the HMAC, the costliest step of a cached key's check.
  * Held per stored hash object (so it goes when the cached record does) and checked against
- * that object's hash and pepper, so a replaced or edited hash, or a pepper no longer known, is
- * verified afresh. A different key presented for the same hash cannot match it: refused.
+ * that object's hash and its pepper's secret, so a replaced or edited hash, or a pepper no
+ * longer known (or, under the same id, no longer the same), is verified afresh. A different key presented for the same hash cannot match it: refused.
  */
 export class MatchedKeyMemo {
-  private readonly digests = new WeakMap<KeyHash, { hash: string; digest: Buffer }>();
+  private readonly digests = new WeakMap<KeyHash, { hash: string; pepper: string; digest: Buffer }>();
 
   constructor(private readonly peppers: PepperRing) {}
 
   /** What `matchesHash(apiKey, stored, peppers)` answers. */
   matches(apiKey: string, stored: KeyHash): boolean {
     const known = this.digests.get(stored);
-    if (known !== undefined && known.hash === stored.hash && this.peppers.get(stored.pepper_id) !== undefined)
+    const pepper = this.peppers.get(stored.pepper_id);
+    if (known !== undefined && known.hash === stored.hash && known.pepper === pepper)
       return timingSafeEqual(sha256(apiKey), known.digest);
-    if (!matchesHash(apiKey, stored, this.peppers)) return false;
-    this.digests.set(stored, { hash: stored.hash, digest: sha256(apiKey) });
+    if (pepper === undefined || !matchesHash(apiKey, stored, this.peppers)) return false;
+    this.digests.set(stored, { hash: stored.hash, pepper, digest: sha256(apiKey) });
     return true;
   }
 }
