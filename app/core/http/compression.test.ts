@@ -1,23 +1,14 @@
 import { request } from "node:http";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
-import { afterEach, describe, expect, it } from "vitest";
-import { startTestCore, TEST_API_KEY, type RunningCore } from "../testing/start-core.js";
-import { createTempProject, type TempProject } from "../testing/temp-project.js";
+import { describe, expect, it } from "vitest";
+import { coreForEachTest, TEST_API_KEY, type RunningCore } from "../testing/start-core.js";
 
-let project: TempProject | undefined;
-let running: RunningCore | undefined;
-afterEach(async () => {
-  await running?.close();
-  project?.cleanup();
-  running = project = undefined;
-});
+const cores = coreForEachTest();
 
-async function start(): Promise<RunningCore> {
+function start(): Promise<RunningCore> {
   const files: Record<string, string> = {};
   for (let i = 0; i < 200; i++) files[`module-${i}/index-${i}.ts`] = `export const n${i} = ${i};\n`;
-  project = createTempProject(files);
-  running = await startTestCore(project.root);
-  return running;
+  return cores.start(files);
 }
 
 interface RawAnswer {

@@ -1,24 +1,18 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../common/config.js";
 import { loadCoreConfig } from "../config.js";
-import { startTestCore, TEST_API_KEY, type RunningCore } from "../testing/start-core.js";
-import { createTempProject, type TempProject } from "../testing/temp-project.js";
+import { coreForEachTest, TEST_API_KEY, type RunningCore } from "../testing/start-core.js";
+import { createTempProject } from "../testing/temp-project.js";
 import { initializeRequest, MODERN_REVISION, modernRequest, postMcp } from "./testing/raw-mcp.js";
 
-let project: TempProject | undefined;
+const cores = coreForEachTest();
 let running: RunningCore | undefined;
-afterEach(async () => {
-  await running?.close();
-  project?.cleanup();
-  running = project = undefined;
-});
 
 async function start(
   env: Record<string, string> = {},
   files: Record<string, string> = { "a.txt": "hello\n" },
 ) {
-  project = createTempProject(files);
-  running = await startTestCore(project.root, env);
+  running = await cores.start(files, env);
   return running;
 }
 
@@ -274,12 +268,16 @@ describe("MCP endpoint guards", () => {
   });
 
   it("refuses a CORE_ALLOWED_ORIGINS entry that is not an origin, naming it", () => {
-    project = createTempProject({});
-    const load = (value: string) =>
-      loadCoreConfig({ PROJECT_PATH: project!.root, API_KEY: TEST_API_KEY, CORE_ALLOWED_ORIGINS: value });
-    expect(() => load("https://ok.example.com,https://app.example.com/path")).toThrow(ConfigError);
-    expect(() => load("*")).toThrow(/CORE_ALLOWED_ORIGINS.*"\*"/s);
-    expect(load("HTTPS://App.Example.com/").allowedOrigins).toEqual(["https://app.example.com"]);
+    const project = createTempProject({});
+    try {
+      const load = (value: string) =>
+        loadCoreConfig({ PROJECT_PATH: project.root, API_KEY: TEST_API_KEY, CORE_ALLOWED_ORIGINS: value });
+      expect(() => load("https://ok.example.com,https://app.example.com/path")).toThrow(ConfigError);
+      expect(() => load("*")).toThrow(/CORE_ALLOWED_ORIGINS.*"\*"/s);
+      expect(load("HTTPS://App.Example.com/").allowedOrigins).toEqual(["https://app.example.com"]);
+    } finally {
+      project.cleanup();
+    }
   });
 
   it("still requires the API key", async () => {
